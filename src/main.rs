@@ -1,0 +1,61 @@
+//! terraform-provider-todo: a Terraform provider for ECR repositories and ECS Fargate services.
+//! This file only reads the command line and starts the plugin server.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use terraform_provider_todo::plugin::handshake::{self, ServeError, ServeOptions};
+use terraform_provider_todo::plugin::logging;
+use terraform_provider_todo::provider::{PROVIDER_ADDRESS, TodoProvider};
+
+fn main() -> ExitCode {
+    let mut debug = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--version" | "-version" | "version" => {
+                println!("terraform-provider-todo v{}", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            "--debug" | "-debug" => debug = true,
+            "--help" | "-h" | "-help" => {
+                println!(
+                    "terraform-provider-todo v{}\n\nA Terraform plugin: Terraform starts it.\n\n  \
+                     --version  print the version\n  --debug    serve in reattach mode for a debugger",
+                    env!("CARGO_PKG_VERSION")
+                );
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("terraform-provider-todo: unknown argument {other:?} (try --help)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("terraform-provider-todo: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = ServeOptions {
+        debug,
+        provider_address: PROVIDER_ADDRESS.to_owned(),
+    };
+    let provider = Arc::new(TodoProvider::new());
+    match runtime.block_on(handshake::serve(provider, options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error @ ServeError::NotLaunchedByTerraform) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("terraform-provider-todo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The plugin layer: everything Terraform's plugin protocol needs, and nothing about AWS.
+//! A provider implements the traits in [`resource`] and calls [`handshake::serve`].
+
+pub mod attrs;
+pub mod diag;
+pub mod handshake;
+pub mod logging;
+pub mod plan;
+pub mod proto;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod tls;
+pub mod value;
+
+pub use diag::{AttributePath, Diagnostic, Diagnostics};
+pub use resource::{Applied, CallContext, DataSource, Provider, Resource, ResourcePlan};
+pub use schema::{Attribute, Block, NestedBlock, Schema};
+pub use value::{Type, Value};

@@ -1,0 +1,249 @@
+//! The traits a provider implements: [`Provider`], [`Resource`] and [`DataSource`], in the shape
+//! terraform-plugin-framework users know (Schema, ValidateConfig, Configure, ModifyPlan, Create,
+//! Read, Update, Delete, ImportState), plus the per-call context that carries cancellation.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::{AttributePath, Diagnostic, Diagnostics};
+use super::schema::Schema;
+use super::value::Value;
+
+/// What every call gets: the token that Terraform's StopProvider (Ctrl-C) cancels.
+#[derive(Debug, Clone, Default)]
+pub struct CallContext {
+    cancel: CancellationToken,
+}
+
+impl CallContext {
+    /// A context cancelled by the given token.
+    pub fn new(cancel: CancellationToken) -> Self {
+        Self { cancel }
+    }
+
+    /// Whether Terraform asked the provider to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Runs `work` unless Terraform asks the provider to stop first, in which case the work is
+    /// dropped and an error diagnostic explains why.
+    pub async fn run<T, E>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, Cancelled<E>> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(Cancelled::Stopped),
+            result = work => result.map_err(Cancelled::Failed),
+        }
+    }
+
+    /// Completes when Terraform asks the provider to stop.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await;
+    }
+}
+
+/// The outcome of [`CallContext::run`] when the work did not succeed.
+#[derive(Debug)]
+pub enum Cancelled<E> {
+    /// Terraform sent StopProvider while the work was in flight.
+    Stopped,
+    /// The work itself failed.
+    Failed(E),
+}
+
+/// The diagnostic for work interrupted by StopProvider.
+pub fn stopped_diagnostic() -> Diagnostic {
+    Diagnostic::error(
+        "Operation cancelled",
+        "Terraform asked the provider to stop (for example after Ctrl-C) while this operation was \
+         in flight. Run the command again to finish it.",
+    )
+}
+
+/// A provider: its configuration schema, how it configures itself, and what it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The schema of the `provider` block.
+    fn schema(&self) -> Schema;
+
+    /// Checks a provider configuration that may still hold unknown values.
+    async fn validate_config(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Configures the provider (builds clients). Called once per process, before any CRUD call.
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics;
+
+    /// The managed resource types.
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+
+    /// The data source types.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+}
+
+/// A planned change that a resource may adjust in [`Resource::modify_plan`].
+#[derive(Debug, Clone)]
+pub struct ResourcePlan {
+    /// The prior state; `None` when the resource is being created.
+    pub prior: Option<Value>,
+    /// The configuration (may hold unknown values).
+    pub config: Value,
+    /// The planned new state. Attributes may differ from the configuration only where they are
+    /// computed.
+    pub planned: Value,
+    /// Attributes whose change forces replacement.
+    pub requires_replace: Vec<AttributePath>,
+}
+
+impl ResourcePlan {
+    /// Whether this plan creates the resource.
+    pub fn is_create(&self) -> bool {
+        self.prior.is_none()
+    }
+
+    /// A planned top-level attribute (null when absent).
+    pub fn planned(&self, name: &str) -> &Value {
+        self.planned.attr(name).unwrap_or(&NULL)
+    }
+
+    /// A configured top-level attribute (null when absent).
+    pub fn config(&self, name: &str) -> &Value {
+        self.config.attr(name).unwrap_or(&NULL)
+    }
+
+    /// A prior top-level attribute (null when absent or on create).
+    pub fn prior(&self, name: &str) -> &Value {
+        self.prior
+            .as_ref()
+            .and_then(|p| p.attr(name))
+            .unwrap_or(&NULL)
+    }
+
+    /// Sets a planned top-level attribute.
+    pub fn set(&mut self, name: &str, value: Value) {
+        if let Value::Object(attributes) = &mut self.planned {
+            attributes.insert(name.to_owned(), value);
+        }
+    }
+
+    /// Whether the planned value of an attribute differs from the prior one.
+    pub fn changes(&self, name: &str) -> bool {
+        self.planned(name) != self.prior(name)
+    }
+
+    /// Marks an attribute as forcing replacement.
+    pub fn require_replace(&mut self, path: AttributePath) {
+        if !self.requires_replace.contains(&path) {
+            self.requires_replace.push(path);
+        }
+    }
+}
+
+static NULL: Value = Value::Null;
+
+/// The result of an apply step: the state to record (even on failure, so nothing that exists is
+/// lost) and the diagnostics.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The new state; `None` when the remote object does not exist.
+    pub state: Option<Value>,
+    /// What went wrong, or warnings.
+    pub diagnostics: Diagnostics,
+}
+
+impl Applied {
+    /// A successful apply.
+    pub fn ok(state: Value) -> Self {
+        Self {
+            state: Some(state),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// A failed apply that leaves `state` (the object as it now exists, or `None`).
+    pub fn failed(state: Option<Value>, diagnostics: impl Into<Diagnostics>) -> Self {
+        Self {
+            state,
+            diagnostics: diagnostics.into(),
+        }
+    }
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    /// The resource type name, such as `todo_ecr_repository`.
+    fn type_name(&self) -> &'static str;
+
+    /// The resource schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration that may still hold unknown values (`terraform validate`).
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Upgrades state stored under an older schema version; `state` was decoded under the
+    /// current schema's type. The default accepts the current version only.
+    fn upgrade_state(&self, version: i64, state: Value) -> Result<Value, Diagnostics> {
+        let current = self.schema().version;
+        if version == current {
+            Ok(state)
+        } else {
+            Err(Diagnostic::error(
+                "Unsupported state version",
+                format!(
+                    "{} state is at schema version {version}; this provider reads version {current}. \
+                     Use the provider version that wrote this state.",
+                    self.type_name()
+                ),
+            )
+            .into())
+        }
+    }
+
+    /// Adjusts a plan after the shared planning rules ran (defaults, unknown computed values,
+    /// replacement), for instance to compute derived attributes or check remote preconditions.
+    async fn modify_plan(&self, _plan: &mut ResourcePlan, _ctx: &CallContext) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Creates the remote object.
+    async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied;
+
+    /// Reads the remote object; `Ok(None)` when it no longer exists.
+    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics>;
+
+    /// Updates the remote object in place.
+    async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied;
+
+    /// Deletes the remote object.
+    async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics;
+
+    /// Builds a state from an import ID; Terraform then calls `read`.
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics>;
+}
+
+/// A data source type.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    /// The data source type name, such as `todo_ecr_image`.
+    fn type_name(&self) -> &'static str;
+
+    /// The data source schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration that may still hold unknown values.
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Reads the data.
+    async fn read(&self, config: &Value, ctx: &CallContext) -> Result<Value, Diagnostics>;
+}

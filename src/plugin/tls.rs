@@ -1,0 +1,159 @@
+//! Mutual TLS as go-plugin's AutoMTLS expects it: a fresh self-signed server certificate per
+//! process (printed in the handshake line), and a client-certificate verifier that accepts
+//! exactly the certificate Terraform passed in `PLUGIN_CLIENT_CERT` and checks that the client
+//! holds its key. Uses the aws-lc-rs crypto provider, because Terraform's client certificate is
+//! ECDSA P-521, which ring cannot verify.
+
+use std::sync::Arc;
+
+use rustls::DistinguishedName;
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, ServerConfig, SignatureScheme};
+
+/// Why TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// `PLUGIN_CLIENT_CERT` held no PEM certificate.
+    #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
+    ClientCert(String),
+    /// The server certificate could not be generated.
+    #[error("generating the server certificate: {0}")]
+    Generate(#[from] rcgen::Error),
+    /// rustls refused the configuration.
+    #[error("configuring TLS: {0}")]
+    Config(#[from] rustls::Error),
+}
+
+/// The server side of the plugin's mutual TLS.
+pub struct PluginTls {
+    /// The rustls configuration (ALPN h2, client certificate required).
+    pub config: Arc<ServerConfig>,
+    /// The server certificate in DER, for the handshake line.
+    pub server_cert_der: Vec<u8>,
+}
+
+/// Parses the PEM certificate Terraform passes in `PLUGIN_CLIENT_CERT`.
+pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
+    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| TlsError::ClientCert(e.to_string()))
+}
+
+/// Builds the server TLS configuration that only accepts `client_cert`.
+pub fn server_config(client_cert: CertificateDer<'static>) -> Result<PluginTls, TlsError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let (server_cert, server_key) = generate_server_cert()?;
+    let verifier = Arc::new(PinnedClientCert {
+        pinned: client_cert,
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![server_cert.clone()], server_key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(PluginTls {
+        config: Arc::new(config),
+        server_cert_der: server_cert.to_vec(),
+    })
+}
+
+/// A self-signed P-256 certificate for `localhost`, as go-plugin generates its own (CA, cert
+/// signing allowed).
+fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    let now = std::time::SystemTime::now();
+    params.not_before = (now - std::time::Duration::from_secs(30)).into();
+    params.not_after = (now + std::time::Duration::from_secs(60 * 60 * 24 * 30)).into();
+    let cert = params.self_signed(&key)?;
+    let key_der = PrivateKeyDer::try_from(key.serialize_der())
+        .map_err(|e| TlsError::Config(rustls::Error::General(format!("server key: {e}"))))?;
+    Ok((cert.der().clone(), key_der))
+}
+
+/// Accepts exactly one client certificate, byte-equal to the pinned one. Standard WebPKI
+/// verification does not fit: Terraform's certificate is a self-signed CA used as an end entity.
+#[derive(Debug)]
+struct PinnedClientCert {
+    pinned: CertificateDer<'static>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ClientCertVerifier for PinnedClientCert {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        true
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if !intermediates.is_empty() {
+            return Err(rustls::Error::General(
+                "expected exactly one client certificate".to_owned(),
+            ));
+        }
+        if end_entity.as_ref() != self.pinned.as_ref() {
+            return Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ));
+        }
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// The crypto provider used for the plugin's TLS (aws-lc-rs).
+pub fn crypto_provider() -> CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}

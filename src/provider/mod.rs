@@ -1,0 +1,94 @@
+//! The `todo` provider: its configuration, the AWS clients it builds once configured, and its
+//! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`) and data
+//! source (`todo_ecr_image`).
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+
+use crate::plugin::{DataSource, Diagnostic, Diagnostics, Provider, Resource, Schema, Value};
+
+pub mod aws_error;
+pub mod config;
+pub mod ecr_image;
+pub mod ecr_repository;
+pub mod ecs_cluster;
+pub mod fargate_service;
+pub mod tags;
+pub mod validate;
+
+use config::{AwsClients, ProviderConfig};
+
+/// The provider's source address, as configurations name it (`source = "todo/todo"`).
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/todo/todo";
+
+/// The configured AWS clients, shared by every resource; set once by ConfigureProvider.
+#[derive(Debug, Default)]
+pub struct ClientSlot(OnceLock<AwsClients>);
+
+impl ClientSlot {
+    /// The clients, or an error diagnostic if the provider was not configured.
+    pub fn get(&self) -> Result<&AwsClients, Diagnostics> {
+        self.0.get().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The todo provider was used before Terraform configured it. This is a bug in \
+                 Terraform or the provider.",
+            )
+            .into()
+        })
+    }
+}
+
+/// The `todo` provider.
+#[derive(Debug, Default)]
+pub struct TodoProvider {
+    clients: Arc<ClientSlot>,
+}
+
+impl TodoProvider {
+    /// An unconfigured provider.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl Provider for TodoProvider {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    async fn validate_config(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
+    }
+
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        let parsed = match ProviderConfig::from_value(config) {
+            Ok(parsed) => parsed,
+            Err(diagnostics) => return diagnostics,
+        };
+        tracing::debug!(terraform_version, region = ?parsed.region, "configuring provider");
+        let clients = config::build_clients(parsed).await;
+        match clients {
+            Ok(clients) => {
+                // A second ConfigureProvider in the same process keeps the first clients.
+                let _ = self.clients.0.set(clients);
+                Diagnostics::new()
+            }
+            Err(diagnostics) => diagnostics,
+        }
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![
+            Arc::new(ecr_repository::EcrRepository::new(self.clients.clone())),
+            Arc::new(ecs_cluster::EcsCluster::new(self.clients.clone())),
+            Arc::new(fargate_service::FargateService::new(self.clients.clone())),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
+    }
+}

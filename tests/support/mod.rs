@@ -1,0 +1,79 @@
+//! Shared support for the acceptance tests.
+//!
+//! Every acceptance test file includes this module with `mod support;` and then:
+//!
+//! ```ignore
+//! #[tokio::test]
+//! #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+//! async fn creates_a_repository() {
+//!     support::require_acc();
+//!     let emu = support::Emulator::start(support::EmulatorKind::Ministack);
+//!     let tf = support::Terraform::new(&emu, env!("CARGO_BIN_EXE_terraform-provider-todo"));
+//!     tf.write("main.tf", r#"resource "todo_ecr_repository" "r" { name = "app" }"#);
+//!     tf.apply(&[]);
+//!     assert!(tf.plan_is_empty(&[]));
+//! }
+//! ```
+//!
+//! - [`emulator`]: an AWS emulator (ministack or moto) on a free loopback port, or an external
+//!   endpoint from `TODO_ACC_ENDPOINT`.
+//! - [`aws`]: SDK clients pointed at an emulator, and an image "push" without Docker.
+//! - [`terraform`]: a temporary Terraform working directory wired to the locally built provider.
+//! - [`process`]: process-tree and socket inspection through `/proc` (Linux).
+//!
+//! Each test binary uses only part of this module, hence the `dead_code` and `unused_imports` allowances.
+
+#![allow(dead_code, unused_imports)]
+
+pub mod aws;
+pub mod emulator;
+mod http;
+pub mod process;
+pub mod terraform;
+
+use std::path::{Path, PathBuf};
+
+pub use aws::{aws_config, ecr_client, ecs_client, image_digest, image_manifest, push_image};
+pub use emulator::{Emulator, EmulatorKind};
+pub use terraform::Terraform;
+
+/// The variable that enables acceptance tests, as in Terraform providers written in Go.
+pub const TF_ACC: &str = "TF_ACC";
+
+/// Panics unless `TF_ACC=1`.
+///
+/// Call it first in every acceptance test. The tests are `#[ignore]`d, so a plain `cargo test`
+/// does not run them; a run that asked for them (`--include-ignored`) without `TF_ACC=1` fails
+/// loudly instead of passing without having tested anything.
+pub fn require_acc() {
+    match std::env::var(TF_ACC) {
+        Ok(v) if v == "1" => {}
+        other => panic!(
+            "acceptance tests need {TF_ACC}=1 (found {other:?}); run them with `make testacc`, or \
+             `TF_ACC=1 cargo test -- --include-ignored` after `make tools`"
+        ),
+    }
+}
+
+/// The repository root (the crate's manifest directory).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tool installed by `make tools` under `<repo>/.tools/`; panics if it is missing.
+pub(crate) fn tool(relative: &str) -> PathBuf {
+    let path = repo_root().join(".tools").join(relative);
+    if !path.exists() {
+        panic!(
+            "{} is missing: run `make tools` first (scripts/install-tools.sh)",
+            path.display()
+        );
+    }
+    path
+}
+
+/// The last `lines` lines of `text`.
+pub(crate) fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

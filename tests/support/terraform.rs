@@ -1,0 +1,415 @@
+//! A temporary Terraform working directory wired to the locally built provider.
+//!
+//! [`Terraform::new`] writes a `.terraformrc` whose `dev_overrides` point
+//! `registry.terraform.io/todo/todo` at the directory of the provider binary Cargo built for the
+//! test, so Terraform runs that binary without `terraform init`. Every run gets a controlled
+//! environment (the emulator endpoint, test credentials, no inherited `TF_*`/`AWS_*`), plain
+//! output (`-no-color`, `-input=false`), and a time limit after which Terraform and whatever it
+//! started are killed.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::emulator::Emulator;
+use super::process;
+
+/// The provider address the dev override applies to (`source = "todo/todo"`).
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/todo/todo";
+
+/// The default limit for one Terraform command.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A Terraform working directory in a temporary directory, removed on drop.
+///
+/// Methods taking `vars` pass each `(name, value)` as `-var name=value`.
+#[derive(Debug)]
+pub struct Terraform {
+    dir: tempfile::TempDir,
+    binary: PathBuf,
+    endpoint: String,
+    provider_dir: PathBuf,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl Terraform {
+    /// A working directory for `emulator`'s endpoint and the provider binary at
+    /// `provider_binary` — pass `env!("CARGO_BIN_EXE_terraform-provider-todo")` (that macro
+    /// exists only in integration tests, so the test file has to name it).
+    ///
+    /// Panics if `<repo>/.tools/bin/terraform` is missing ("run `make tools` first").
+    pub fn new(emulator: &Emulator, provider_binary: &str) -> Terraform {
+        Terraform::with_endpoint(&emulator.endpoint(), provider_binary)
+    }
+
+    /// Like [`Terraform::new`], for any AWS endpoint URL.
+    pub fn with_endpoint(endpoint: &str, provider_binary: &str) -> Terraform {
+        let binary = super::tool("bin/terraform");
+        let provider_binary = Path::new(provider_binary);
+        assert!(
+            provider_binary.is_file(),
+            "the provider binary {} does not exist",
+            provider_binary.display()
+        );
+        let provider_dir = provider_binary
+            .parent()
+            .expect("the provider binary has a parent directory")
+            .to_path_buf();
+        let dir = tempfile::Builder::new()
+            .prefix("todo-acc-tf-")
+            .tempdir()
+            .expect("create Terraform's temporary directory");
+        let rc = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            hcl_escape(&provider_dir.to_string_lossy())
+        );
+        fs::write(dir.path().join(".terraformrc"), rc).expect("write .terraformrc");
+        Terraform {
+            dir,
+            binary,
+            endpoint: endpoint.to_string(),
+            provider_dir,
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The working directory (configuration, state, `.terraformrc`).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The directory the dev override points at.
+    pub fn provider_dir(&self) -> &Path {
+        &self.provider_dir
+    }
+
+    /// Sets `TF_LOG` (e.g. `"DEBUG"`, `"TRACE"`) for later runs; `None` unsets it (the default).
+    /// The log goes to stderr, which failure messages include.
+    pub fn set_log(&mut self, level: Option<&str>) {
+        self.set_env("TF_LOG", level);
+    }
+
+    /// Sets (or with `None` removes) an extra environment variable for later runs; it overrides
+    /// the defaults, e.g. `AWS_ENDPOINT_URL_ECS` or `TF_VAR_name`.
+    pub fn set_env(&mut self, name: &str, value: Option<&str>) {
+        self.env.retain(|(k, _)| k != name);
+        if let Some(v) = value {
+            self.env.push((name.to_string(), v.to_string()));
+        }
+    }
+
+    /// Changes the limit for each later command (default 5 minutes).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Writes `contents` to `file` (relative to the working directory; parent directories are
+    /// created, so `modules/app/main.tf` works).
+    pub fn write(&self, file: &str, contents: &str) {
+        let path = self.dir().join(file);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
+        }
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
+    /// Removes `file` from the working directory (panics if it does not exist).
+    pub fn remove(&self, file: &str) {
+        let path = self.dir().join(file);
+        fs::remove_file(&path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
+    }
+
+    /// `terraform init`: only needed for modules (dev overrides make Terraform skip installing
+    /// the provider).
+    pub fn init(&self) -> Output {
+        self.run_ok(&["init", "-input=false", "-no-color"])
+    }
+
+    /// `terraform apply -auto-approve`; panics with Terraform's output if it fails.
+    pub fn apply(&self, vars: &[(&str, &str)]) -> Output {
+        self.run_ok(&with_vars(
+            &["apply", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        ))
+    }
+
+    /// `terraform apply -auto-approve` that must fail; returns its stderr (where the
+    /// diagnostics are). Panics with the output if the apply succeeds.
+    pub fn apply_expect_error(&self, vars: &[(&str, &str)]) -> String {
+        let args = with_vars(
+            &["apply", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        );
+        let out = self.run(&args);
+        if out.status.success() {
+            panic!(
+                "expected the apply to fail, but it succeeded\n{}",
+                describe(&args, &out)
+            );
+        }
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// `terraform plan -detailed-exitcode`: true when there is nothing to change, false when
+    /// there are changes; panics with the output on an error.
+    pub fn plan_is_empty(&self, vars: &[(&str, &str)]) -> bool {
+        self.plan_detailed(vars).0
+    }
+
+    /// Panics, showing the planned changes, unless the plan is empty.
+    pub fn assert_plan_empty(&self, vars: &[(&str, &str)]) {
+        let (empty, out) = self.plan_detailed(vars);
+        assert!(
+            empty,
+            "expected an empty plan, but Terraform plans changes:\n{}",
+            stdout(&out)
+        );
+    }
+
+    fn plan_detailed(&self, vars: &[(&str, &str)]) -> (bool, Output) {
+        let args = with_vars(
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+            vars,
+        );
+        let out = self.run(&args);
+        match out.status.code() {
+            Some(0) => (true, out),
+            Some(2) => (false, out),
+            _ => panic!("terraform plan failed\n{}", describe(&args, &out)),
+        }
+    }
+
+    /// The plan as JSON: `terraform plan -out` then `terraform show -json` of that plan.
+    pub fn plan_json(&self, vars: &[(&str, &str)]) -> Value {
+        let plan_file = "acc.tfplan";
+        self.run_ok(&with_vars(
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                &format!("-out={plan_file}"),
+            ],
+            vars,
+        ));
+        let json = self.json(&["show", "-json", "-no-color", plan_file]);
+        let _ = fs::remove_file(self.dir().join(plan_file));
+        json
+    }
+
+    /// The state as JSON (`terraform show -json`).
+    pub fn show_json(&self) -> Value {
+        self.json(&["show", "-json", "-no-color"])
+    }
+
+    /// The `values` (attributes) of the resource or data source at `address` in the state,
+    /// searching modules too (e.g. `module.app.todo_ecr_repository.this`). Panics, listing the
+    /// addresses present, if there is none.
+    pub fn state_resource(&self, address: &str) -> Value {
+        let state = self.show_json();
+        let mut found = Vec::new();
+        if let Some(root) = state.pointer("/values/root_module") {
+            collect_resources(root, &mut found);
+        }
+        match found.iter().find(|r| r["address"] == address) {
+            Some(r) => r["values"].clone(),
+            None => {
+                let present: Vec<&str> =
+                    found.iter().filter_map(|r| r["address"].as_str()).collect();
+                panic!("no {address} in the state; it holds {present:?}")
+            }
+        }
+    }
+
+    /// The addresses of all resources and data sources in the state, modules included.
+    pub fn state_addresses(&self) -> Vec<String> {
+        let state = self.show_json();
+        let mut found = Vec::new();
+        if let Some(root) = state.pointer("/values/root_module") {
+            collect_resources(root, &mut found);
+        }
+        found
+            .iter()
+            .filter_map(|r| r["address"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// `terraform import <address> <id>`; panics with the output if it fails.
+    pub fn import(&self, address: &str, id: &str, vars: &[(&str, &str)]) -> Output {
+        let mut args = with_vars(&["import", "-input=false", "-no-color"], vars);
+        args.push(address.to_string());
+        args.push(id.to_string());
+        self.run_ok(&args)
+    }
+
+    /// `terraform destroy -auto-approve`; panics with the output if it fails.
+    pub fn destroy(&self, vars: &[(&str, &str)]) -> Output {
+        self.run_ok(&with_vars(
+            &["destroy", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        ))
+    }
+
+    /// `terraform validate -json`, whether or not the configuration is valid (check `valid`,
+    /// `error_count` and `diagnostics`). Panics only if the output is not JSON.
+    pub fn validate_json(&self) -> Value {
+        let args = ["validate", "-json", "-no-color"];
+        let out = self.run(&args);
+        parse_json(&args, &out)
+    }
+
+    /// Runs `terraform <args>` and panics with its output unless it exits 0.
+    pub fn run_ok<S: AsRef<str>>(&self, args: &[S]) -> Output {
+        let out = self.run(args);
+        if !out.status.success() {
+            panic!("terraform failed\n{}", describe(args, &out));
+        }
+        out
+    }
+
+    /// Runs `terraform <args>` in the working directory with the test environment and returns
+    /// its output whatever the exit status. Panics if it runs longer than the time limit (after
+    /// killing it and everything it started).
+    pub fn run<S: AsRef<str>>(&self, args: &[S]) -> Output {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(args.iter().map(AsRef::as_ref))
+            .current_dir(self.dir());
+        for (name, _) in std::env::vars_os() {
+            let n = name.to_string_lossy();
+            if n.starts_with("TF_") || n.starts_with("AWS_") || n == "CHECKPOINT_DISABLE" {
+                cmd.env_remove(&name);
+            }
+        }
+        for (k, v) in self.base_env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut out_file = tempfile::tempfile().expect("temporary file for stdout");
+        let mut err_file = tempfile::tempfile().expect("temporary file for stderr");
+        cmd.stdin(Stdio::null())
+            .stdout(out_file.try_clone().expect("clone stdout file"))
+            .stderr(err_file.try_clone().expect("clone stderr file"));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+        let status = process::wait_timeout(&mut child, self.timeout);
+        let timed_out = status.is_none();
+        if timed_out {
+            process::kill_tree(&mut child);
+        }
+        let status = match status {
+            Some(s) => s,
+            None => child.wait().expect("reap terraform"),
+        };
+        let read = |f: &mut fs::File| {
+            let mut buf = Vec::new();
+            f.seek(SeekFrom::Start(0))
+                .and_then(|_| f.read_to_end(&mut buf))
+                .expect("read output");
+            buf
+        };
+        let out = Output {
+            status,
+            stdout: read(&mut out_file),
+            stderr: read(&mut err_file),
+        };
+        if timed_out {
+            panic!(
+                "terraform timed out after {:?} and was killed\n{}",
+                self.timeout,
+                describe(args, &out)
+            );
+        }
+        out
+    }
+
+    fn base_env(&self) -> Vec<(&'static str, OsString)> {
+        let dir = self.dir();
+        vec![
+            ("TF_CLI_CONFIG_FILE", dir.join(".terraformrc").into()),
+            ("TF_IN_AUTOMATION", "1".into()),
+            ("CHECKPOINT_DISABLE", "1".into()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone().into()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            // Keep the developer's ~/.aws out: these files do not exist.
+            ("AWS_CONFIG_FILE", dir.join(".aws-config-none").into()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join(".aws-credentials-none").into(),
+            ),
+        ]
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        parse_json(args, &self.run_ok(args))
+    }
+}
+
+/// `base` followed by `-var name=value` for each of `vars`.
+fn with_vars(base: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
+    let mut args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    for (name, value) in vars {
+        args.push("-var".to_string());
+        args.push(format!("{name}={value}"));
+    }
+    args
+}
+
+fn parse_json<S: AsRef<str>>(args: &[S], out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("terraform printed no JSON ({e})\n{}", describe(args, out)))
+}
+
+/// Pushes every resource object of `module` and its child modules onto `found`.
+fn collect_resources(module: &Value, found: &mut Vec<Value>) {
+    if let Some(resources) = module["resources"].as_array() {
+        found.extend(resources.iter().cloned());
+    }
+    if let Some(children) = module["child_modules"].as_array() {
+        for child in children {
+            collect_resources(child, found);
+        }
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A failure report: the command, its exit status, stdout and stderr.
+fn describe<S: AsRef<str>>(args: &[S], out: &Output) -> String {
+    let mut text = String::from("$ terraform");
+    for a in args {
+        text.push(' ');
+        text.push_str(a.as_ref());
+    }
+    let _ = write!(
+        text,
+        "\n({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        String::from_utf8_lossy(&out.stderr).trim_end()
+    );
+    text
+}
+
+/// Escapes a string for a quoted HCL string literal.
+fn hcl_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
