@@ -344,32 +344,6 @@ fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diag
         })
 }
 
-/// Drops attributes that the current schema no longer has from JSON state, so that removing
-/// an attribute does not make old state unreadable.
-fn prune_to_type(json: &mut serde_json::Value, ty: &Type) {
-    match (json, ty) {
-        (serde_json::Value::Object(map), Type::Object(object)) => {
-            map.retain(|name, _| object.attributes.contains_key(name));
-            for (name, attribute_type) in &object.attributes {
-                if let Some(child) = map.get_mut(name) {
-                    prune_to_type(child, attribute_type);
-                }
-            }
-        }
-        (serde_json::Value::Array(items), Type::List(element) | Type::Set(element)) => {
-            for item in items {
-                prune_to_type(item, element);
-            }
-        }
-        (serde_json::Value::Object(map), Type::Map(element)) => {
-            for item in map.values_mut() {
-                prune_to_type(item, element);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[tonic::async_trait]
 impl ProviderRpc for ProviderService {
     async fn get_metadata(
@@ -713,16 +687,12 @@ impl ProviderService {
             )
             .into());
         }
-        let mut json: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Unreadable state",
-                format!("The stored state is not valid JSON: {e}"),
-            ))
-        })?;
-        prune_to_type(&mut json, &entry.ty);
-        let bytes = serde_json::to_vec(&json)
-            .map_err(|e| Diagnostics::from(Diagnostic::error("Unreadable state", e.to_string())))?;
-        let state = value::decode_json(&bytes, &entry.ty).map_err(|e| {
+        // Attributes the current schema no longer has are dropped, so removing an attribute
+        // does not make old state unreadable.
+        let options = value::JsonDecodeOptions {
+            ignore_undefined_attributes: true,
+        };
+        let state = value::decode_json_with_options(raw, &entry.ty, options).map_err(|e| {
             Diagnostics::from(Diagnostic::error(
                 "Unreadable state",
                 format!("The stored state does not match the schema: {e}"),

@@ -18,7 +18,6 @@
 //! that are really there.
 
 // The provider does not use every helper of this codec; keep them all the same.
-#![allow(dead_code)]
 
 mod json;
 mod msgpack;
@@ -32,9 +31,7 @@ use std::fmt;
 use bigdecimal::BigDecimal;
 
 // The provider may not use every codec; re-exporting them all is still intended.
-#[allow(unused_imports)]
 pub use json::{JsonDecodeOptions, decode_json, decode_json_with_options, encode_json};
-#[allow(unused_imports)]
 pub use msgpack::{decode_msgpack, encode_msgpack};
 
 /// How deeply values and types may nest before a codec gives up with

@@ -119,7 +119,7 @@ impl<'a> Reader<'a> {
                 Ok(head)
             }
             None => Err(format!(
-                "unexpected end of input: {n} more bytes needed, {} left",
+                "unexpected end of input ({n} bytes needed, {} left)",
                 self.buf.len()
             )),
         }
