@@ -3,6 +3,7 @@
 
 pub mod attrs;
 pub mod diag;
+pub mod docs;
 pub mod handshake;
 pub mod logging;
 pub mod plan;

@@ -10,6 +10,7 @@ use crate::plugin::{DataSource, Diagnostic, Diagnostics, Provider, Resource, Sch
 
 pub mod aws_error;
 pub mod config;
+pub mod docs;
 pub mod ecr_image;
 pub mod ecr_repository;
 pub mod ecs_cluster;

@@ -1,0 +1,74 @@
+# `terraform test` for the todo-service module, run against an emulator by `make test`
+# (AWS_ENDPOINT_URL points the provider at it). The repository URL is outside ECR here, so the
+# provider does not look the tag up; the acceptance tests cover the ECR tag check.
+
+provider "todo" {}
+
+variables {
+  environment    = "test"
+  cluster        = "todo-module-test"
+  repository_url = "ghcr.io/acme/todo-service"
+  image_tag      = "1a2b3c4"
+  subnets        = ["subnet-0123456789abcdef0"]
+}
+
+run "setup" {
+  module {
+    source = "./tests/setup"
+  }
+}
+
+run "deploys_the_given_tag" {
+  assert {
+    condition     = output.image == "ghcr.io/acme/todo-service:1a2b3c4"
+    error_message = "the service must run <repository_url>:<image_tag>"
+  }
+  assert {
+    condition     = todo_fargate_service.this.name == "todo-service-test"
+    error_message = "the service name carries the environment"
+  }
+  assert {
+    condition     = todo_fargate_service.this.environment["APP_ENV"] == "test"
+    error_message = "APP_ENV is set from the environment"
+  }
+}
+
+run "new_tag_rolls_forward_in_place" {
+  variables {
+    image_tag = "5d6e7f8"
+  }
+  assert {
+    condition     = output.image == "ghcr.io/acme/todo-service:5d6e7f8"
+    error_message = "the new tag must be deployed"
+  }
+  assert {
+    condition     = output.service_arn == run.deploys_the_given_tag.service_arn
+    error_message = "a new tag must not replace the service"
+  }
+  assert {
+    condition     = output.task_definition_revision > run.deploys_the_given_tag.task_definition_revision
+    error_message = "a new tag registers a new task definition revision"
+  }
+}
+
+run "older_tag_rolls_back_in_place" {
+  variables {
+    image_tag = "1a2b3c4"
+  }
+  assert {
+    condition     = output.image == "ghcr.io/acme/todo-service:1a2b3c4"
+    error_message = "the older tag must be deployed again"
+  }
+  assert {
+    condition     = output.service_arn == run.deploys_the_given_tag.service_arn
+    error_message = "a rollback must not replace the service"
+  }
+}
+
+run "rejects_a_bad_environment_name" {
+  command = plan
+  variables {
+    environment = "Prod Env"
+  }
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,425 @@
+//! The `todo` provider's documentation: the parts a schema cannot carry (example configurations
+//! and import instructions) and [`render_all`], which renders the registry pages under `docs/`
+//! with [`crate::plugin::docs`].
+//!
+//! Regenerate the pages with `make docs` (`cargo run --example gen_docs -- docs`); the
+//! `docs_up_to_date` test fails while `docs/` differs from what [`render_all`] produces.
+
+use crate::plugin::Provider;
+use crate::plugin::docs::{Page, PageKind, render_index, render_page};
+
+use super::TodoProvider;
+
+/// The provider's local name, as page titles and type name prefixes use it.
+pub const PROVIDER_NAME: &str = "todo";
+
+/// The example on the index page: requiring the provider and configuring it.
+const INDEX_EXAMPLE: &str = r#"
+terraform {
+  required_providers {
+    todo = {
+      source = "todo/todo"
+    }
+  }
+}
+
+# Credentials and region come from the AWS default chain (environment variables, shared
+# config and credentials files, SSO, container or instance role) unless set here.
+provider "todo" {
+  region = "eu-central-1"
+
+  default_tags {
+    tags = {
+      project = "todo-service"
+    }
+  }
+
+  # For a local emulator such as ministack or moto:
+  # endpoints {
+  #   ecr = "http://127.0.0.1:4566"
+  #   ecs = "http://127.0.0.1:4566"
+  # }
+}
+"#;
+
+/// What a page needs besides the schema.
+struct Extras {
+    example: &'static str,
+    import: Option<&'static str>,
+}
+
+const ECR_REPOSITORY_EXAMPLE: &str = r#"
+# The repository lives apart from the deployment: CI pushes an image tagged with the short
+# git SHA before any deployment uses it.
+resource "todo_ecr_repository" "app" {
+  name                 = "todo-service"
+  image_tag_mutability = "IMMUTABLE" # a git-SHA tag always names the same image
+  keep_images          = 30          # expire all but the 30 newest images
+  scan_on_push         = true
+
+  tags = {
+    team = "platform"
+  }
+}
+
+# docker push "$(terraform output -raw repository_url):$(git rev-parse --short HEAD)"
+output "repository_url" {
+  value = todo_ecr_repository.app.repository_url
+}
+"#;
+
+const ECR_REPOSITORY_IMPORT: &str = r#"
+Import a repository by its name. With Terraform 1.5 or later, use an `import` block:
+
+```terraform
+import {
+  to = todo_ecr_repository.app
+  id = "todo-service"
+}
+```
+
+Or the `terraform import` command:
+
+```shell
+terraform import todo_ecr_repository.app todo-service
+```
+
+`force_delete` is a setting of this provider, not of ECR: it is `false` after an import until
+an apply records the configured value.
+"#;
+
+const ECS_CLUSTER_EXAMPLE: &str = r#"
+resource "todo_ecs_cluster" "main" {
+  name               = "todo"
+  container_insights = true
+}
+"#;
+
+const ECS_CLUSTER_IMPORT: &str = r#"
+Import a cluster by its name. With Terraform 1.5 or later, use an `import` block:
+
+```terraform
+import {
+  to = todo_ecs_cluster.main
+  id = "todo"
+}
+```
+
+Or the `terraform import` command:
+
+```shell
+terraform import todo_ecs_cluster.main todo
+```
+"#;
+
+const FARGATE_SERVICE_EXAMPLE: &str = r#"
+# Deploy a build:   terraform apply -var image_tag=$(git rev-parse --short HEAD)
+# Roll back:        terraform apply -var image_tag=<an earlier SHA>
+variable "image_tag" {
+  description = "The image tag to run: the short git SHA of a build pushed to the repository."
+  type        = string
+}
+
+resource "todo_ecr_repository" "app" {
+  name                 = "todo-service"
+  image_tag_mutability = "IMMUTABLE"
+  keep_images          = 30
+}
+
+resource "todo_ecs_cluster" "main" {
+  name = "todo"
+}
+
+resource "todo_fargate_service" "app" {
+  name           = "todo-service"
+  cluster        = todo_ecs_cluster.main.name
+  repository_url = todo_ecr_repository.app.repository_url
+  image_tag      = var.image_tag
+
+  container_port = 3000
+  cpu            = 256
+  memory         = 512
+  desired_count  = 2
+
+  subnets          = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+  security_groups  = ["sg-0123456789abcdef0"]
+  assign_public_ip = true
+
+  execution_role_arn = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+  log_group          = "/ecs/todo-service"
+
+  environment = {
+    NODE_ENV = "production"
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+}
+"#;
+
+const FARGATE_SERVICE_IMPORT: &str = r#"
+Import a service by `<cluster>/<service>`, with the cluster's name. With Terraform 1.5 or
+later, use an `import` block:
+
+```terraform
+import {
+  to = todo_fargate_service.app
+  id = "todo/todo-service"
+}
+```
+
+Or the `terraform import` command:
+
+```shell
+terraform import todo_fargate_service.app todo/todo-service
+```
+"#;
+
+const ECR_IMAGE_EXAMPLE: &str = r#"
+variable "image_tag" {
+  description = "The image tag to deploy: the short git SHA of a pushed build."
+  type        = string
+}
+
+# Fails the plan when no image with this tag was pushed to the repository.
+data "todo_ecr_image" "release" {
+  repository_name = "todo-service"
+  image_tag       = var.image_tag
+}
+
+output "image_uri" {
+  value = data.todo_ecr_image.release.image_uri # <repository_url>@sha256:...
+}
+"#;
+
+/// The example and import text of a resource type; `None` for a type without hand-written
+/// documentation.
+fn resource_extras(type_name: &str) -> Option<Extras> {
+    let (example, import) = match type_name {
+        "todo_ecr_repository" => (ECR_REPOSITORY_EXAMPLE, ECR_REPOSITORY_IMPORT),
+        "todo_ecs_cluster" => (ECS_CLUSTER_EXAMPLE, ECS_CLUSTER_IMPORT),
+        "todo_fargate_service" => (FARGATE_SERVICE_EXAMPLE, FARGATE_SERVICE_IMPORT),
+        _ => return None,
+    };
+    Some(Extras {
+        example,
+        import: Some(import),
+    })
+}
+
+/// The example of a data source type; `None` for a type without hand-written documentation.
+fn data_source_extras(type_name: &str) -> Option<Extras> {
+    match type_name {
+        "todo_ecr_image" => Some(Extras {
+            example: ECR_IMAGE_EXAMPLE,
+            import: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The page path of a type under `docs/`, such as `resources/ecr_repository.md`.
+fn page_path(kind: PageKind, type_name: &str) -> String {
+    let prefix = format!("{PROVIDER_NAME}_");
+    let short = type_name.strip_prefix(&prefix).unwrap_or(type_name);
+    format!("{}/{short}.md", kind.directory())
+}
+
+/// Renders one type's page; a type without hand-written extras gets a bare example.
+fn render_type(
+    kind: PageKind,
+    type_name: &str,
+    schema: &crate::plugin::Schema,
+    extras: Option<Extras>,
+) -> (String, String) {
+    let keyword = match kind {
+        PageKind::Resource => "resource",
+        PageKind::DataSource => "data",
+    };
+    let fallback = format!("{keyword} \"{type_name}\" \"example\" {{\n}}");
+    let (example, import) = match &extras {
+        Some(extras) => (extras.example, extras.import),
+        None => (fallback.as_str(), None),
+    };
+    let content = render_page(&Page {
+        provider: PROVIDER_NAME,
+        kind,
+        type_name,
+        schema,
+        example,
+        import,
+    });
+    (page_path(kind, type_name), content)
+}
+
+/// Every documentation page of the provider, as (path relative to `docs/`, Markdown content):
+/// `index.md`, then `resources/<name>.md` for each resource and `data-sources/<name>.md` for
+/// each data source, in the order the provider lists them.
+pub fn render_all() -> Vec<(String, String)> {
+    let provider = TodoProvider::new();
+    let mut pages = vec![(
+        "index.md".to_owned(),
+        render_index(PROVIDER_NAME, &provider.schema(), INDEX_EXAMPLE),
+    )];
+    for resource in provider.resources() {
+        let type_name = resource.type_name();
+        pages.push(render_type(
+            PageKind::Resource,
+            type_name,
+            &resource.schema(),
+            resource_extras(type_name),
+        ));
+    }
+    for data_source in provider.data_sources() {
+        let type_name = data_source.type_name();
+        pages.push(render_type(
+            PageKind::DataSource,
+            type_name,
+            &data_source.schema(),
+            data_source_extras(type_name),
+        ));
+    }
+    pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::Schema;
+
+    #[test]
+    fn every_type_has_a_page_with_a_hand_written_example() {
+        let provider = TodoProvider::new();
+        for resource in provider.resources() {
+            assert!(
+                resource_extras(resource.type_name()).is_some(),
+                "{} has no example in src/provider/docs.rs",
+                resource.type_name()
+            );
+        }
+        for data_source in provider.data_sources() {
+            assert!(
+                data_source_extras(data_source.type_name()).is_some(),
+                "{} has no example in src/provider/docs.rs",
+                data_source.type_name()
+            );
+        }
+        let paths: Vec<String> = render_all().into_iter().map(|(path, _)| path).collect();
+        assert_eq!(
+            paths,
+            [
+                "index.md",
+                "resources/ecr_repository.md",
+                "resources/ecs_cluster.md",
+                "resources/fargate_service.md",
+                "data-sources/ecr_image.md",
+            ]
+        );
+    }
+
+    #[test]
+    fn pages_carry_the_workflow_and_import_instructions() {
+        let pages = render_all();
+        let page = |path: &str| {
+            pages
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, content)| content.clone())
+                .unwrap_or_default()
+        };
+        let index = page("index.md");
+        assert!(index.contains("source = \"todo/todo\""));
+        assert!(index.contains("page_title: \"todo Provider\""));
+
+        let repository = page("resources/ecr_repository.md");
+        assert!(repository.contains("page_title: \"todo_ecr_repository Resource - todo\""));
+        assert!(repository.contains("image_tag_mutability = \"IMMUTABLE\""));
+        assert!(repository.contains("keep_images          = 30"));
+        assert!(repository.contains("terraform import todo_ecr_repository.app todo-service"));
+        assert!(repository.contains("import {\n  to = todo_ecr_repository.app"));
+
+        let service = page("resources/fargate_service.md");
+        assert!(service.contains("image_tag      = var.image_tag"));
+        assert!(service.contains("repository_url = todo_ecr_repository.app.repository_url"));
+        assert!(service.contains("terraform import todo_fargate_service.app todo/todo-service"));
+
+        let cluster = page("resources/ecs_cluster.md");
+        assert!(cluster.contains("terraform import todo_ecs_cluster.main todo"));
+
+        let image = page("data-sources/ecr_image.md");
+        assert!(image.contains("page_title: \"todo_ecr_image Data Source - todo\""));
+        assert!(image.contains("image_tag       = var.image_tag"));
+        assert!(!image.contains("## Import"));
+    }
+
+    /// The attributes and blocks an example sets directly inside `<keyword> "<type_name>"`
+    /// blocks (two-space indentation, as `terraform fmt` writes it).
+    fn example_arguments(example: &str, keyword: &str, type_name: &str) -> Vec<String> {
+        let opening = format!("{keyword} \"{type_name}\" ");
+        let mut inside = false;
+        let mut names = Vec::new();
+        for line in example.lines() {
+            if line.starts_with(&opening) {
+                inside = true;
+            } else if line == "}" {
+                inside = false;
+            } else if inside
+                && let Some(rest) = line.strip_prefix("  ")
+                && !rest.starts_with([' ', '#', '}'])
+                && let Some(name) = rest.split([' ', '=', '{']).next()
+                && !name.is_empty()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    }
+
+    fn assert_example_matches(example: &str, keyword: &str, type_name: &str, schema: &Schema) {
+        let names = example_arguments(example, keyword, type_name);
+        assert!(
+            !names.is_empty(),
+            "no {type_name} block found in its example"
+        );
+        for name in names {
+            let settable = schema
+                .block
+                .find_attribute(&name)
+                .is_some_and(|a| a.mode != crate::plugin::schema::AttributeMode::Computed)
+                || schema.block.find_block(&name).is_some();
+            assert!(
+                settable,
+                "the {type_name} example sets {name:?}, which the schema has no argument for"
+            );
+        }
+    }
+
+    #[test]
+    fn examples_only_set_arguments_the_schemas_have() {
+        let provider = TodoProvider::new();
+        let examples = [
+            ECR_REPOSITORY_EXAMPLE,
+            ECS_CLUSTER_EXAMPLE,
+            FARGATE_SERVICE_EXAMPLE,
+        ];
+        for resource in provider.resources() {
+            let type_name = resource.type_name();
+            let schema = resource.schema();
+            // Each resource's own example, and every other example that uses the resource.
+            for example in examples {
+                if example.contains(&format!("resource \"{type_name}\" ")) {
+                    assert_example_matches(example, "resource", type_name, &schema);
+                }
+            }
+        }
+        for data_source in provider.data_sources() {
+            let type_name = data_source.type_name();
+            if let Some(extras) = data_source_extras(type_name) {
+                assert_example_matches(extras.example, "data", type_name, &data_source.schema());
+            }
+        }
+        assert_example_matches(INDEX_EXAMPLE, "provider", "todo", &provider.schema());
+    }
+}
