@@ -35,6 +35,7 @@ mkdir -p "$work/ministack"
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 say "Start ministack on 127.0.0.1:$port (LocalStack-compatible; ECS tasks simulated, no Docker)"
 BIND_HOST=127.0.0.1 GATEWAY_PORT=$port TMPDIR="$work/ministack" S3_DATA_DIR="$work/ministack/s3" \
+  IOT_MTLS_ENABLED=0 SFTP_ENABLED=0 \
   DOCKER_HOST=unix:///nonexistent.sock "$tools/venv/bin/ministack" >"$work/ministack.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 100); do

@@ -426,10 +426,7 @@ mod tests {
     #[test]
     fn private_directory_is_owner_only_and_removed() {
         use std::os::unix::fs::PermissionsExt as _;
-        let dir = PrivateDir::create().map_err(|e| e.to_string());
-        let Ok(dir) = dir else {
-            panic!("create: {dir:?}");
-        };
+        let dir = PrivateDir::create().expect("private directory");
         let path = dir.path().to_owned();
         let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777);
         assert_eq!(mode.ok(), Some(0o700));

@@ -711,7 +711,7 @@ impl ProviderService {
         let current =
             decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
         if current.is_null() {
-            return Ok(encode(&Value::Null, &entry.ty, "state").map_err(fail)?);
+            return encode(&Value::Null, &entry.ty, "state").map_err(fail);
         }
         let refreshed = entry
             .resource
@@ -790,5 +790,290 @@ impl ProviderService {
         let state = applied.state.unwrap_or(Value::Null);
         let encoded = encode(&state, &entry.ty, "new state")?;
         Ok((encoded, applied.diagnostics))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::plugin::attrs::{self, Attrs};
+    use crate::plugin::schema::{Attribute, Block};
+
+    /// A provider with one resource, `test_thing`, whose behaviour the tests steer by name.
+    struct TestProvider;
+
+    struct Thing;
+
+    fn thing_schema() -> Schema {
+        Schema::new(
+            Block::new("thing")
+                .attribute(Attribute::required("name", Type::String).requires_replace())
+                .attribute(Attribute::optional("size", Type::Number).default(attrs::number(1)))
+                .attribute(Attribute::computed("id", Type::String).stable()),
+        )
+    }
+
+    #[async_trait]
+    impl Provider for TestProvider {
+        fn schema(&self) -> Schema {
+            Schema::new(Block::new("provider"))
+        }
+        async fn configure(&self, _config: &Value, _version: &str) -> Diagnostics {
+            Diagnostics::new()
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            vec![Arc::new(Thing)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+            vec![]
+        }
+    }
+
+    #[async_trait]
+    impl Resource for Thing {
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            thing_schema()
+        }
+        async fn validate(&self, config: &Value) -> Diagnostics {
+            if Attrs(config).string("name").as_deref() == Some("boom") {
+                panic!("validate exploded");
+            }
+            Diagnostics::new()
+        }
+        async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
+            if Attrs(planned).string("name").as_deref() == Some("slow") {
+                ctx.cancelled().await;
+                return Applied::failed(None, super::super::resource::stopped_diagnostic());
+            }
+            let mut state = planned.clone();
+            if let Value::Object(map) = &mut state {
+                map.insert("id".into(), attrs::string("id-1"));
+            }
+            Applied::ok(state)
+        }
+        async fn read(
+            &self,
+            state: &Value,
+            _ctx: &CallContext,
+        ) -> Result<Option<Value>, Diagnostics> {
+            if Attrs(state).string("name").as_deref() == Some("gone") {
+                return Ok(None);
+            }
+            Ok(Some(state.clone()))
+        }
+        async fn update(&self, _prior: &Value, planned: &Value, _ctx: &CallContext) -> Applied {
+            Applied::ok(planned.clone())
+        }
+        async fn delete(&self, _prior: &Value, _ctx: &CallContext) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn import(&self, id: &str, _ctx: &CallContext) -> Result<Value, Diagnostics> {
+            Ok(thing(id, Some(1), Some("id-1")))
+        }
+    }
+
+    fn thing(name: &str, size: Option<i64>, id: Option<&str>) -> Value {
+        attrs::object([
+            ("name", attrs::string(name)),
+            ("size", attrs::opt_number(size)),
+            ("id", attrs::opt_string(id)),
+        ])
+    }
+
+    fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
+        let msgpack = value::encode_msgpack(value, &thing_schema().value_type()).expect("encode");
+        Some(pb::DynamicValue {
+            msgpack,
+            json: vec![],
+        })
+    }
+
+    fn decoded(value: Option<pb::DynamicValue>) -> Value {
+        let bytes = value.expect("a value").msgpack;
+        value::decode_msgpack(&bytes, &thing_schema().value_type()).expect("decode")
+    }
+
+    fn service() -> ProviderService {
+        ProviderService::new(Arc::new(TestProvider))
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_error_diagnostic() {
+        let service = service();
+        let request = pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: dynamic(&thing("boom", None, None)),
+            client_capabilities: None,
+        };
+        let response = service
+            .validate_resource_config(Request::new(request))
+            .await
+            .expect("a response, not a transport error")
+            .into_inner();
+        assert_eq!(response.diagnostics.len(), 1);
+        let diagnostic = &response.diagnostics[0];
+        assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
+        assert!(
+            diagnostic.detail.contains("validate exploded"),
+            "{}",
+            diagnostic.detail
+        );
+
+        // The server keeps serving.
+        let request = pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: dynamic(&thing("fine", None, None)),
+            client_capabilities: None,
+        };
+        let response = service
+            .validate_resource_config(Request::new(request))
+            .await
+            .expect("ok");
+        assert!(response.into_inner().diagnostics.is_empty());
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_work_in_flight_and_keeps_serving() {
+        let service = service();
+        let apply = {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let request = pb::apply_resource_change::Request {
+                    type_name: "test_thing".into(),
+                    prior_state: dynamic(&Value::Null),
+                    planned_state: dynamic(&thing("slow", Some(1), None)),
+                    ..Default::default()
+                };
+                service.apply_resource_change(Request::new(request)).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!apply.is_finished(), "the apply waits until stopped");
+        let stopped = service
+            .stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .expect("stop");
+        assert!(stopped.into_inner().error.is_empty());
+        let response = tokio::time::timeout(Duration::from_secs(5), apply)
+            .await
+            .expect("cancelled promptly")
+            .expect("task")
+            .expect("response")
+            .into_inner();
+        assert!(
+            response
+                .diagnostics
+                .iter()
+                .any(|d| d.summary == "Operation cancelled")
+        );
+        assert!(
+            !service.context().is_cancelled(),
+            "later calls get a fresh token"
+        );
+    }
+
+    #[tokio::test]
+    async fn plans_fill_defaults_mark_computed_unknown_and_request_replacement() {
+        let service = service();
+        let create = pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dynamic(&Value::Null),
+            proposed_new_state: dynamic(&thing("a", None, None)),
+            config: dynamic(&thing("a", None, None)),
+            ..Default::default()
+        };
+        let response = service
+            .plan_resource_change(Request::new(create))
+            .await
+            .expect("plan")
+            .into_inner();
+        let planned = decoded(response.planned_state);
+        assert_eq!(Attrs(&planned).i64("size"), Some(1));
+        assert!(Attrs(&planned).is_unknown("id"));
+        assert!(response.requires_replace.is_empty());
+
+        let rename = pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dynamic(&thing("a", Some(1), Some("id-1"))),
+            proposed_new_state: dynamic(&thing("b", Some(1), Some("id-1"))),
+            config: dynamic(&thing("b", None, None)),
+            ..Default::default()
+        };
+        let response = service
+            .plan_resource_change(Request::new(rename))
+            .await
+            .expect("plan")
+            .into_inner();
+        assert_eq!(
+            response.requires_replace,
+            vec![path_to_proto(&AttributePath::root("name"))]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_vanished_object_reads_as_null_state() {
+        let service = service();
+        let request = pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: dynamic(&thing("gone", Some(1), Some("id-1"))),
+            ..Default::default()
+        };
+        let response = service
+            .read_resource(Request::new(request))
+            .await
+            .expect("read")
+            .into_inner();
+        assert!(response.diagnostics.is_empty());
+        assert_eq!(response.new_state.expect("state").msgpack, vec![0xc0]);
+    }
+
+    #[tokio::test]
+    async fn state_upgrade_drops_removed_attributes() {
+        let service = service();
+        let request = pb::upgrade_resource_state::Request {
+            type_name: "test_thing".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: br#"{"name":"a","size":2,"id":"id-1","removed_attribute":true}"#.to_vec(),
+                flatmap: Default::default(),
+            }),
+        };
+        let response = service
+            .upgrade_resource_state(Request::new(request))
+            .await
+            .expect("upgrade")
+            .into_inner();
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        assert_eq!(
+            decoded(response.upgraded_state),
+            thing("a", Some(2), Some("id-1"))
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_types_are_errors_not_crashes() {
+        let service = service();
+        let request = pb::read_resource::Request {
+            type_name: "test_nothing".into(),
+            ..Default::default()
+        };
+        let response = service
+            .read_resource(Request::new(request))
+            .await
+            .expect("read")
+            .into_inner();
+        assert_eq!(response.diagnostics.len(), 1);
+        assert!(response.diagnostics[0].detail.contains("test_nothing"));
     }
 }
