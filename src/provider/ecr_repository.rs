@@ -186,8 +186,7 @@ pub fn keep_images_policy(count: i64) -> String {
 fn keep_images_count(policy: &str) -> Option<i64> {
     let parsed: serde_json::Value = serde_json::from_str(policy).ok()?;
     let count = parsed["rules"][0]["selection"]["countNumber"].as_i64()?;
-    (normalize_json(policy).ok()? == normalize_json(&keep_images_policy(count)).ok()?)
-        .then_some(count)
+    json_equivalent(policy, &keep_images_policy(count)).then_some(count)
 }
 
 /// JSON with object keys sorted and no insignificant whitespace: equal for equivalent documents.
@@ -209,8 +208,46 @@ pub fn normalize_json(text: &str) -> Result<String, serde_json::Error> {
     serde_json::to_string(&sort(value))
 }
 
+/// A lifecycle policy in a canonical form: rules ordered by `rulePriority` (ECR evaluates them
+/// by priority, and AWS returns them sorted), `tagPrefixList` / `tagPatternList` sorted (any
+/// entry matches) and dropped when empty, object keys sorted, no insignificant whitespace.
+/// Other JSON is only normalised ([`normalize_json`]).
+pub fn normalize_lifecycle_policy(text: &str) -> Result<String, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(text)?;
+    if let Some(rules) = value
+        .get_mut("rules")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        rules.sort_by_key(|rule| rule.get("rulePriority").and_then(serde_json::Value::as_i64));
+        for rule in rules.iter_mut() {
+            let Some(selection) = rule
+                .get_mut("selection")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            for list in ["tagPrefixList", "tagPatternList"] {
+                match selection.get_mut(list) {
+                    Some(serde_json::Value::Array(items)) if items.is_empty() => {
+                        selection.remove(list);
+                    }
+                    Some(serde_json::Value::Array(items)) => {
+                        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    normalize_json(&value.to_string())
+}
+
+/// Whether two lifecycle policies are the same policy (see [`normalize_lifecycle_policy`]).
 fn json_equivalent(a: &str, b: &str) -> bool {
-    matches!((normalize_json(a), normalize_json(b)), (Ok(x), Ok(y)) if x == y)
+    matches!(
+        (normalize_lifecycle_policy(a), normalize_lifecycle_policy(b)),
+        (Ok(x), Ok(y)) if x == y
+    )
 }
 
 /// How the repository's lifecycle policy is configured.
@@ -1065,6 +1102,25 @@ mod tests {
         let b = "{ \"rules\": [ { \"action\": {\"type\": \"expire\"}, \"rulePriority\": 1 } ] }";
         assert!(json_equivalent(a, b));
         assert!(!json_equivalent(a, r#"{"rules":[]}"#));
+    }
+
+    #[test]
+    fn lifecycle_policies_compare_as_aws_returns_them() {
+        let configured = r#"{"rules":[
+            {"rulePriority":2,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}},
+            {"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["v","release"],"tagPatternList":[],"countType":"sinceImagePushed","countUnit":"days","countNumber":90},"action":{"type":"expire"}}]}"#;
+        let returned = r#"{"rules":[
+            {"action":{"type":"expire"},"rulePriority":1,"selection":{"countNumber":90,"countType":"sinceImagePushed","countUnit":"days","tagPrefixList":["release","v"],"tagStatus":"tagged"}},
+            {"action":{"type":"expire"},"rulePriority":2,"selection":{"countNumber":3,"countType":"imageCountMoreThan","tagStatus":"any"}}]}"#;
+        assert!(json_equivalent(configured, returned));
+        let other_count = returned.replace("\"countNumber\":90", "\"countNumber\":30");
+        assert!(!json_equivalent(configured, &other_count));
+        // Priorities decide the order; swapping them is a different policy.
+        let swapped = configured
+            .replace("\"rulePriority\":2", "\"rulePriority\":9")
+            .replace("\"rulePriority\":1", "\"rulePriority\":2")
+            .replace("\"rulePriority\":9", "\"rulePriority\":1");
+        assert!(!json_equivalent(configured, &swapped));
     }
 
     #[test]
