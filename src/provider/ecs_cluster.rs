@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
@@ -12,10 +13,15 @@ use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
 use crate::plugin::attrs::{self, Attrs};
+use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
     Applied, Attribute, AttributePath, Block, CallContext, Diagnostic, Diagnostics, Resource,
     ResourcePlan, Schema, Type, Value,
 };
+
+/// How long destroy waits for services and tasks that are on their way out (DRAINING services,
+/// stopping tasks) before giving up, as terraform-provider-aws does.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The `todo_ecs_cluster` resource.
 pub struct EcsCluster {
@@ -206,6 +212,27 @@ impl EcsCluster {
         }))
     }
 
+    /// How many ACTIVE services the cluster reports (0 when it is gone).
+    async fn active_services(
+        &self,
+        clients: &AwsClients,
+        name: &str,
+        ctx: &CallContext,
+    ) -> Result<i32, CallError> {
+        let output = call(
+            ctx,
+            "ecs:DescribeClusters",
+            clients.ecs.describe_clusters().clusters(name).send(),
+        )
+        .await?;
+        Ok(output
+            .clusters()
+            .iter()
+            .filter(|c| c.status() != Some("INACTIVE"))
+            .map(|c| c.active_services_count())
+            .sum())
+    }
+
     async fn state_after_change(
         &self,
         clients: &AwsClients,
@@ -367,21 +394,63 @@ impl Resource for EcsCluster {
         let Some(name) = Attrs(prior).string("name") else {
             return Diagnostics::new();
         };
-        match call(ctx, "ecs:DeleteCluster", clients.ecs.delete_cluster().cluster(&name).send()).await {
-            Ok(_) => Diagnostics::new(),
-            Err(error) if error.is(&["ClusterNotFoundException"]) => Diagnostics::new(),
-            Err(error) if error.is(&["ClusterContainsServicesException", "ClusterContainsTasksException"]) => {
-                Diagnostic::error(
-                    "Cluster still runs services",
-                    format!(
-                        "ECS cluster {name:?} still has services or tasks, so it was not deleted. \
-                         Destroy its services first (a todo_fargate_service that references the \
-                         cluster is destroyed before it when both are in one configuration). {error}"
-                    ),
-                )
-                .into()
+        let still_in_use = |error: &CallError| {
+            Diagnostic::error(
+                "Cluster still runs services",
+                format!(
+                    "ECS cluster {name:?} still has services or tasks, so it was not deleted. \
+                     Destroy its services first (a todo_fargate_service that references the \
+                     cluster is destroyed before it when both are in one configuration). {error}"
+                ),
+            )
+            .into()
+        };
+        let deadline = tokio::time::Instant::now() + DELETE_TIMEOUT;
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let error = match call(
+                ctx,
+                "ecs:DeleteCluster",
+                clients.ecs.delete_cluster().cluster(&name).send(),
+            )
+            .await
+            {
+                Ok(_) => return Diagnostics::new(),
+                Err(error) if error.is(&["ClusterNotFoundException"]) => {
+                    return Diagnostics::new();
+                }
+                Err(error) => error,
+            };
+            let transient = [
+                "ClusterContainsServicesException",
+                "ClusterContainsTasksException",
+                "UpdateInProgressException",
+            ];
+            if !error.is(&transient) {
+                return if error.is(&["ClusterContainsContainerInstancesException"]) {
+                    still_in_use(&error)
+                } else {
+                    error.diagnostic("Cannot delete ECS cluster").into()
+                };
             }
-            Err(error) => error.diagnostic("Cannot delete ECS cluster").into(),
+            // ECS refuses while a deleted service is still DRAINING or its tasks are still
+            // stopping (a service destroyed just before its cluster): wait for that. An ACTIVE
+            // service is not going away: say so at once.
+            match self.active_services(clients, &name, ctx).await {
+                Ok(0) => {}
+                Ok(_) => return still_in_use(&error),
+                Err(CallError::Stopped) => return stopped_diagnostic().into(),
+                Err(other) => return other.diagnostic("Cannot read ECS cluster").into(),
+            }
+            if tokio::time::Instant::now() + delay > deadline {
+                return still_in_use(&error);
+            }
+            tracing::info!(cluster = %name, %error, "waiting for the cluster's services and tasks to stop");
+            tokio::select! {
+                () = ctx.cancelled() => return stopped_diagnostic().into(),
+                () = tokio::time::sleep(delay) => {}
+            }
+            delay = (delay * 2).min(Duration::from_secs(10));
         }
     }
 

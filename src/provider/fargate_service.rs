@@ -1072,6 +1072,44 @@ impl FargateService {
         }
     }
 
+    /// The status ECS reports for the service (`ACTIVE`, `DRAINING`, `INACTIVE`), or `None`
+    /// when it reports no such service or no such cluster.
+    async fn service_status(
+        &self,
+        clients: &AwsClients,
+        cluster: &str,
+        name: &str,
+        ctx: &CallContext,
+    ) -> Result<Option<String>, CallError> {
+        let output = match call(
+            ctx,
+            "ecs:DescribeServices",
+            clients
+                .ecs
+                .describe_services()
+                .cluster(cluster)
+                .services(name)
+                .send(),
+        )
+        .await
+        {
+            Ok(output) => output,
+            Err(error) if error.is(&["ClusterNotFoundException", "ServiceNotFoundException"]) => {
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
+        };
+        let services = output.services();
+        let named = |s: &&Service| s.service_name() == Some(name) || s.service_arn() == Some(name);
+        // A name can be reported twice (an INACTIVE record and a newer one): the live one counts.
+        Ok(services
+            .iter()
+            .filter(named)
+            .find(|s| is_live(s))
+            .or_else(|| services.iter().find(named))
+            .map(|s| s.status().unwrap_or("ACTIVE").to_owned()))
+    }
+
     async fn state_value(
         &self,
         clients: &AwsClients,
@@ -1620,26 +1658,65 @@ impl Resource for FargateService {
             }
         }
         let updated = async {
-            call(
-                ctx,
-                "ecs:UpdateService",
-                clients
-                    .ecs
-                    .update_service()
-                    .cluster(&spec.cluster)
-                    .service(&spec.name)
-                    .set_task_definition(new_revision.clone())
-                    .desired_count(spec.desired_count)
-                    .platform_version(&spec.platform_version)
-                    .network_configuration(spec.network()?)
-                    .set_load_balancers(Some(spec.load_balancers().unwrap_or_default()))
-                    .set_health_check_grace_period_seconds(spec.health_check_grace_period_seconds)
-                    .deployment_configuration(spec.deployment())
-                    .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
-                    .enable_execute_command(spec.enable_execute_command)
-                    .send(),
-            )
-            .await?;
+            // Send only what changed, as terraform-provider-aws does: on AWS, passing the network
+            // configuration, load balancers or platform version again starts a new deployment
+            // (new tasks) even when the values are the same, which a scale change must not do.
+            let changed = |names: &[&str]| differs(prior, planned, names);
+            let mut request = clients
+                .ecs
+                .update_service()
+                .cluster(&spec.cluster)
+                .service(&spec.name)
+                .set_task_definition(new_revision.clone());
+            let mut any = new_revision.is_some();
+            if changed(&["desired_count"]) {
+                request = request.desired_count(spec.desired_count);
+                any = true;
+            }
+            if changed(&["platform_version"]) {
+                request = request.platform_version(&spec.platform_version);
+                any = true;
+            }
+            if changed(&["subnets", "security_groups", "assign_public_ip"]) {
+                request = request.network_configuration(spec.network()?);
+                any = true;
+            }
+            let has_load_balancer =
+                spec.target_group_arn.is_some() || !Attrs(prior).get("load_balancer").is_null();
+            if changed(&["load_balancer"])
+                || (has_load_balancer && changed(&["container_name", "container_port"]))
+            {
+                // An empty list removes the load balancer.
+                request =
+                    request.set_load_balancers(Some(spec.load_balancers().unwrap_or_default()));
+                any = true;
+            }
+            if changed(&["health_check_grace_period_seconds"]) {
+                // Unset reads back as 0 (none).
+                request = request.health_check_grace_period_seconds(
+                    spec.health_check_grace_period_seconds.unwrap_or(0),
+                );
+                any = true;
+            }
+            if changed(&[
+                "deployment_circuit_breaker",
+                "deployment_minimum_healthy_percent",
+                "deployment_maximum_percent",
+            ]) {
+                request = request.deployment_configuration(spec.deployment());
+                any = true;
+            }
+            if changed(&["propagate_tags"]) {
+                request = request.propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()));
+                any = true;
+            }
+            if changed(&["enable_execute_command"]) {
+                request = request.enable_execute_command(spec.enable_execute_command);
+                any = true;
+            }
+            if any {
+                call(ctx, "ecs:UpdateService", request.send()).await?;
+            }
             let arn = Attrs(prior).string("arn").unwrap_or_default();
             let current = tag_map(
                 self.describe(clients, &spec.cluster, &spec.name, ctx)
@@ -1700,11 +1777,16 @@ impl Resource for FargateService {
             Err(d) => return d,
         };
         let spec = ServiceSpec::from_value(prior, &clients.default_tags);
-        let exists = match self.describe(clients, &spec.cluster, &spec.name, ctx).await {
-            Ok(state) => state.is_some(),
+        let status = match self
+            .service_status(clients, &spec.cluster, &spec.name, ctx)
+            .await
+        {
+            Ok(status) => status,
             Err(error) => return error.diagnostic("Cannot read the ECS service").into(),
         };
-        if exists {
+        // INACTIVE (or not reported at all): already deleted. DRAINING: being deleted, wait.
+        let remains = status.as_deref().is_some_and(|s| s != "INACTIVE");
+        if remains && status.as_deref() != Some("DRAINING") {
             let scaled = call(
                 ctx,
                 "ecs:UpdateService",
@@ -1741,12 +1823,19 @@ impl Resource for FargateService {
             {
                 return error.diagnostic("Cannot delete the ECS service").into();
             }
-            // Wait until ECS reports it gone (INACTIVE, DRAINING done, or missing).
+        }
+        if remains {
+            // Wait until ECS reports it gone: INACTIVE or missing. A DRAINING service still
+            // has tasks stopping, and its cluster cannot be deleted until they have.
             let deadline = tokio::time::Instant::now() + spec.timeouts.delete;
             let mut delay = Duration::from_millis(500);
             loop {
-                match self.describe(clients, &spec.cluster, &spec.name, ctx).await {
+                match self
+                    .service_status(clients, &spec.cluster, &spec.name, ctx)
+                    .await
+                {
                     Ok(None) => break,
+                    Ok(Some(status)) if status == "INACTIVE" => break,
                     Ok(Some(_)) => {}
                     Err(CallError::Stopped) => return stopped_diagnostic().into(),
                     Err(error) => {

@@ -1,0 +1,358 @@
+//! Acceptance tests of the HCL under `examples/` against ministack, with the real Terraform:
+//! the registry and app root configurations applied as a user would (the app composing a
+//! cluster and the `todo-service` module, with `image_tag` as its input), and the module's own
+//! `terraform test` file.
+//!
+//! The examples are copied into the test's temporary directory with their relative layout
+//! (`app/`, `registry/`, `modules/todo-service/`), and Terraform runs in each with `-chdir`, so
+//! `source = "../modules/todo-service"` resolves exactly as in the repository.
+//!
+//! Gated like every acceptance test: `TF_ACC=1` and `--include-ignored` (see `make testacc`).
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use aws_sdk_ecs::types::Service;
+use serde_json::Value;
+use support::aws::aws_error;
+use support::{Emulator, EmulatorKind, Terraform, repo_root, require_acc};
+
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
+
+/// Copies the directory `from` into `to` (created), skipping what a local run may have left
+/// in the examples: `.terraform/`, lock files and state.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    let entries = fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("directory entry");
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name_str == ".terraform"
+            || name_str == ".terraform.lock.hcl"
+            || name_str.contains(".tfstate")
+        {
+            continue;
+        }
+        let path = entry.path();
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target)
+                .unwrap_or_else(|e| panic!("copy {} to {}: {e}", path.display(), target.display()));
+        }
+    }
+}
+
+/// Copies `examples/<each of dirs>` into the Terraform directory, keeping the layout.
+fn copy_examples(tf: &Terraform, dirs: &[&str]) {
+    for dir in dirs {
+        copy_dir(&repo_root().join("examples").join(dir), &tf.dir().join(dir));
+    }
+}
+
+/// `terraform -chdir=<dir> ...`: one root configuration among the copied examples, with its
+/// own state in its directory.
+struct Root<'a> {
+    tf: &'a Terraform,
+    dir: &'static str,
+}
+
+impl Root<'_> {
+    fn args(&self, command: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
+        let mut args = vec![format!("-chdir={}", self.dir)];
+        args.extend(command.iter().map(|s| s.to_string()));
+        for (name, value) in vars {
+            args.push("-var".to_string());
+            args.push(format!("{name}={value}"));
+        }
+        args
+    }
+
+    fn run_ok(&self, command: &[&str], vars: &[(&str, &str)]) -> Output {
+        self.tf.run_ok(&self.args(command, vars))
+    }
+
+    fn init(&self) {
+        self.run_ok(&["init", "-input=false", "-no-color"], &[]);
+    }
+
+    fn apply(&self, vars: &[(&str, &str)]) {
+        self.run_ok(
+            &["apply", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        );
+    }
+
+    fn destroy(&self, vars: &[(&str, &str)]) {
+        self.run_ok(
+            &["destroy", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        );
+    }
+
+    /// Panics, with the planned changes, unless `terraform plan -detailed-exitcode` is empty.
+    fn assert_plan_empty(&self, vars: &[(&str, &str)]) {
+        let args = self.args(
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+            vars,
+        );
+        let out = self.tf.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "expected an empty plan in {}:\n{}\n{}",
+            self.dir,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `terraform output -json`.
+    fn outputs(&self) -> Value {
+        let out = self.run_ok(&["output", "-json", "-no-color"], &[]);
+        serde_json::from_slice(&out.stdout).expect("terraform output -json")
+    }
+
+    fn output(&self, name: &str) -> String {
+        let outputs = self.outputs();
+        outputs[name]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string output {name} in {}: {outputs:#}", self.dir))
+            .to_string()
+    }
+}
+
+/// SDK clients for the emulator and a runtime to drive them from `#[test]`.
+struct Aws {
+    rt: tokio::runtime::Runtime,
+    ecr: aws_sdk_ecr::Client,
+    ecs: aws_sdk_ecs::Client,
+}
+
+impl Aws {
+    fn new(emu: &Emulator) -> Aws {
+        Aws {
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime"),
+            ecr: support::ecr_client(&emu.endpoint()),
+            ecs: support::ecs_client(&emu.endpoint()),
+        }
+    }
+
+    fn push(&self, repository: &str, tag: &str, seed: &str) -> String {
+        self.rt
+            .block_on(support::push_image(&self.ecr, repository, tag, seed))
+    }
+
+    /// The service as ECS reports it, whatever its status; `None` if there is no such service
+    /// or cluster.
+    fn service(&self, cluster: &str, name: &str) -> Option<Service> {
+        let result = self.rt.block_on(
+            self.ecs
+                .describe_services()
+                .cluster(cluster)
+                .services(name)
+                .send(),
+        );
+        match result {
+            Ok(out) => out
+                .services()
+                .iter()
+                .find(|s| s.service_name() == Some(name))
+                .cloned(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_cluster_not_found_exception()) =>
+            {
+                None
+            }
+            Err(e) => panic!("DescribeServices {cluster}/{name}: {}", aws_error(&e)),
+        }
+    }
+
+    /// The service ARN, the task definition ARN and the container image of the ACTIVE service.
+    fn running(&self, cluster: &str, name: &str) -> (String, String, String) {
+        let service = self
+            .service(cluster, name)
+            .unwrap_or_else(|| panic!("ECS reports no service {cluster}/{name}"));
+        assert_eq!(service.status(), Some("ACTIVE"), "{service:?}");
+        let td_arn = service
+            .task_definition()
+            .expect("task definition")
+            .to_string();
+        let td = self
+            .rt
+            .block_on(
+                self.ecs
+                    .describe_task_definition()
+                    .task_definition(&td_arn)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {td_arn}: {}", aws_error(&e)));
+        let image = td
+            .task_definition()
+            .and_then(|t| t.container_definitions().first())
+            .and_then(|c| c.image())
+            .expect("container image")
+            .to_string();
+        (
+            service.service_arn().unwrap_or_default().to_string(),
+            td_arn,
+            image,
+        )
+    }
+
+    /// The ACTIVE revisions of exactly `family`.
+    fn active_revisions(&self, family: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.ecs
+                    .list_task_definitions()
+                    .family_prefix(family)
+                    .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("ListTaskDefinitions {family}: {}", aws_error(&e)));
+        out.task_definition_arns()
+            .iter()
+            .filter(|arn| arn.contains(&format!("task-definition/{family}:")))
+            .cloned()
+            .collect()
+    }
+
+    fn repositories(&self) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.ecr.describe_repositories().send())
+            .unwrap_or_else(|e| panic!("DescribeRepositories: {}", aws_error(&e)));
+        out.repositories()
+            .iter()
+            .filter_map(|r| r.repository_name().map(str::to_string))
+            .collect()
+    }
+}
+
+/// Scenario 9: the workflow of the examples. `examples/registry` creates the repository, two
+/// builds are pushed, `examples/app` (a cluster and the `todo-service` module) deploys the first
+/// tag with `-var image_tag=...`, then rolls forward to the second in place; destroy leaves
+/// nothing behind.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn examples_app_deploys_the_image_tag_through_the_module() {
+    require_acc();
+    let emu = Emulator::start(EmulatorKind::Ministack);
+    let tf = Terraform::new(&emu, PROVIDER);
+    let aws = Aws::new(&emu);
+    copy_examples(&tf, &["registry", "app", "modules"]);
+    let registry = Root {
+        tf: &tf,
+        dir: "registry",
+    };
+    let app = Root {
+        tf: &tf,
+        dir: "app",
+    };
+    // What examples/app and the module call things.
+    let (cluster, service, repository) = ("todo", "todo-service-demo", "todo-service");
+
+    let registry_vars = [("force_delete", "true")];
+    registry.apply(&registry_vars);
+    registry.assert_plan_empty(&registry_vars);
+    let url = registry.output("repository_url");
+    assert_eq!(registry.output("repository_name"), repository);
+    assert!(url.ends_with("/todo-service"), "{url}");
+
+    // CI pushes each build under its short git SHA.
+    aws.push(repository, "1a2b3c4", "build one");
+    aws.push(repository, "5d6e7f8", "build two");
+
+    app.init();
+    let first_vars = [("image_tag", "1a2b3c4")];
+    app.apply(&first_vars);
+    app.assert_plan_empty(&first_vars);
+    let (arn, first_td, image) = aws.running(cluster, service);
+    assert_eq!(image, format!("{url}:1a2b3c4"));
+    assert_eq!(app.output("image"), image);
+    assert_eq!(app.output("service_arn"), arn);
+    assert_eq!(app.output("task_definition_arn"), first_td);
+
+    let second_vars = [("image_tag", "5d6e7f8")];
+    app.apply(&second_vars);
+    app.assert_plan_empty(&second_vars);
+    let (same_arn, second_td, image) = aws.running(cluster, service);
+    assert_eq!(same_arn, arn, "rolled forward in place");
+    assert_ne!(second_td, first_td);
+    assert_eq!(image, format!("{url}:5d6e7f8"));
+    assert_eq!(app.output("image"), image);
+
+    app.destroy(&second_vars);
+    let left = aws.service(cluster, service);
+    assert!(
+        left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
+        "{left:?}"
+    );
+    assert_eq!(aws.active_revisions(service), Vec::<String>::new());
+    registry.destroy(&registry_vars);
+    let repositories = aws.repositories();
+    assert!(
+        !repositories.iter().any(|r| r == repository),
+        "{repositories:?}"
+    );
+}
+
+/// Scenario 10: `terraform test` of `examples/modules/todo-service` (its `tests/*.tftest.hcl`)
+/// passes against ministack, every run, and leaves nothing behind.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn module_terraform_test_passes() {
+    require_acc();
+    let emu = Emulator::start(EmulatorKind::Ministack);
+    let tf = Terraform::new(&emu, PROVIDER);
+    let aws = Aws::new(&emu);
+    copy_dir(&repo_root().join("examples/modules/todo-service"), tf.dir());
+    let test_file = fs::read_to_string(tf.dir().join("tests/service.tftest.hcl"))
+        .expect("read the module's test file");
+    let runs: Vec<&str> = test_file
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run \""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert!(runs.len() >= 4, "runs in the test file: {runs:?}");
+
+    tf.init();
+    let out = tf.run(&["test", "-no-color"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "terraform test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("Success! {} passed, 0 failed.", runs.len())),
+        "not every run passed:\n{stdout}"
+    );
+    for run in &runs {
+        assert!(
+            stdout.contains(&format!("run \"{run}\"... pass")),
+            "run {run} did not pass:\n{stdout}"
+        );
+    }
+    // terraform test destroys what its runs created.
+    let left = aws.service("todo-module-test", "todo-service-test");
+    assert!(
+        left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
+        "{left:?}"
+    );
+    assert_eq!(
+        aws.active_revisions("todo-service-test"),
+        Vec::<String>::new()
+    );
+}
