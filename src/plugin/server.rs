@@ -1076,4 +1076,28 @@ mod tests {
         assert_eq!(response.diagnostics.len(), 1);
         assert!(response.diagnostics[0].detail.contains("test_nothing"));
     }
+
+    #[tokio::test]
+    async fn health_reports_the_plugin_service_serving() {
+        let check = |service: &str| {
+            let request = Request::new(HealthCheckRequest {
+                service: service.to_owned(),
+            });
+            async move {
+                PluginHealth
+                    .check(request)
+                    .await
+                    .expect("health")
+                    .into_inner()
+                    .status
+            }
+        };
+        let serving = health_check_response::ServingStatus::Serving as i32;
+        assert_eq!(check("plugin").await, serving);
+        assert_eq!(check("").await, serving);
+        assert_eq!(
+            check("other").await,
+            health_check_response::ServingStatus::ServiceUnknown as i32
+        );
+    }
 }

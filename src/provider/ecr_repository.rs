@@ -51,15 +51,14 @@ fn schema() -> Schema {
         .attribute(
             Attribute::required("name", Type::String).requires_replace().describe(
                 "Repository name: 2-256 characters, lowercase path segments of letters and digits \
-                 separated by `.`, `_` or `-`, joined by `/` (for example `team/todo-service`). \
-                 Changing it replaces the repository.",
+                 separated by `.`, `_` or `-`, joined by `/` (for example `team/todo-service`).",
             ),
         )
         .attribute(
             Attribute::optional("image_tag_mutability", Type::String)
                 .default(attrs::string("MUTABLE"))
                 .describe(
-                    "`MUTABLE` (default), `IMMUTABLE`, `IMMUTABLE_WITH_EXCLUSION` or \
+                    "`MUTABLE`, `IMMUTABLE`, `IMMUTABLE_WITH_EXCLUSION` or \
                      `MUTABLE_WITH_EXCLUSION`. Immutable tags make a git-SHA tag name one image \
                      forever. Updated in place.",
                 ),
@@ -73,7 +72,7 @@ fn schema() -> Schema {
             Attribute::optional("encryption_type", Type::String)
                 .default(attrs::string("AES256"))
                 .requires_replace()
-                .describe("`AES256` (default) or `KMS`. Changing it replaces the repository."),
+                .describe("`AES256` or `KMS`."),
         )
         .attribute(
             Attribute::optional_computed("kms_key", Type::String)
@@ -81,7 +80,7 @@ fn schema() -> Schema {
                 .requires_replace()
                 .describe(
                     "KMS key ARN when `encryption_type` is `KMS`; AWS's managed `aws/ecr` key when \
-                     unset. Changing it replaces the repository.",
+                     unset.",
                 ),
         )
         .attribute(Attribute::optional("keep_images", Type::Number).describe(
@@ -97,8 +96,8 @@ fn schema() -> Schema {
             Attribute::optional("force_delete", Type::Bool)
                 .default(Value::Bool(false))
                 .describe(
-                    "Delete the repository even if it still holds images. When false (default), \
-                     destroying a repository with images fails and nothing is deleted.",
+                    "Delete the repository even if it still holds images. When false, destroying \
+                     a repository with images fails and nothing is deleted.",
                 ),
         )
         .attribute(Attribute::optional("tags", Type::map(Type::String)).describe("Tags for the repository."))
