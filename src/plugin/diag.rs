@@ -114,6 +114,12 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic as a warning (for problems that should not stop the operation).
+    pub fn into_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     /// An error about the value of one attribute.
     pub fn invalid(
         path: AttributePath,

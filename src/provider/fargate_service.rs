@@ -1406,6 +1406,7 @@ impl Resource for FargateService {
 
         let mut digest: Option<String> = None;
         let mut check_failed = Diagnostics::new();
+        let mut warnings = Diagnostics::new();
         let image_changes = plan.is_create()
             || plan.changes("repository_url")
             || plan.changes("image_tag")
@@ -1416,6 +1417,15 @@ impl Resource for FargateService {
             if image_changes || spec.pin_digest {
                 match self.resolve_image(clients, &spec, ctx).await {
                     Ok(found) => digest = found,
+                    Err(d) if !image_changes => {
+                        // Only the pinned digest was being re-checked: the pinned image keeps
+                        // running even if its tag has gone since (say, expired by a lifecycle
+                        // policy), so that must not block unrelated plans.
+                        for diagnostic in d {
+                            warnings.push(diagnostic.into_warning());
+                        }
+                        digest = plan.prior("image_digest").as_str().map(str::to_owned);
+                    }
                     Err(d) => check_failed = d,
                 }
             }
@@ -1478,7 +1488,7 @@ impl Resource for FargateService {
                 keep(plan, "image_digest");
             }
         }
-        Diagnostics::new()
+        warnings
     }
 
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
@@ -1870,11 +1880,10 @@ impl Resource for FargateService {
                 }
                 Diagnostics::new()
             }
-            Err(error) => {
-                let mut diagnostic = error.diagnostic("Cannot list the service's task definitions");
-                diagnostic.severity = crate::plugin::diag::Severity::Warning;
-                diagnostic.into()
-            }
+            Err(error) => error
+                .diagnostic("Cannot list the service's task definitions")
+                .into_warning()
+                .into(),
         }
     }
 
