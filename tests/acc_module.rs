@@ -356,3 +356,118 @@ fn module_terraform_test_passes() {
         Vec::<String>::new()
     );
 }
+
+/// Scenario 11: build once, deploy everywhere. `examples/registry` creates the repository, two
+/// builds are pushed, `examples/environments` deploys the first tag to staging and prod (one
+/// module instance each, prod bigger) with `-var image_tag=...`, then promotes the second tag to
+/// both in place; destroy leaves no service, revision, cluster or repository behind.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn examples_environments_deploy_one_tag_to_staging_and_prod() {
+    require_acc();
+    let emu = Emulator::start(EmulatorKind::Ministack);
+    let tf = Terraform::new(&emu, PROVIDER);
+    let aws = Aws::new(&emu);
+    copy_examples(&tf, &["registry", "environments", "modules"]);
+    let registry = Root {
+        tf: &tf,
+        dir: "registry",
+    };
+    let environments = Root {
+        tf: &tf,
+        dir: "environments",
+    };
+    // What examples/environments and the module call things.
+    let (cluster, repository) = ("todo-environments", "todo-service");
+    let (staging, prod) = ("todo-service-staging", "todo-service-prod");
+
+    let registry_vars = [("force_delete", "true")];
+    registry.apply(&registry_vars);
+    registry.assert_plan_empty(&registry_vars);
+    let url = registry.output("repository_url");
+    assert!(url.ends_with("/todo-service"), "{url}");
+    aws.push(repository, "1a2b3c4", "build one");
+    aws.push(repository, "5d6e7f8", "build two");
+
+    // The task definition's cpu and the service's desired count, as ECS reports them.
+    let sizing = |service: &str, td_arn: &str| {
+        let desired = aws
+            .service(cluster, service)
+            .unwrap_or_else(|| panic!("ECS reports no service {cluster}/{service}"))
+            .desired_count();
+        let td = aws
+            .rt
+            .block_on(
+                aws.ecs
+                    .describe_task_definition()
+                    .task_definition(td_arn)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {td_arn}: {}", aws_error(&e)));
+        let cpu = td
+            .task_definition()
+            .and_then(|t| t.cpu())
+            .unwrap_or_default()
+            .to_string();
+        (desired, cpu)
+    };
+
+    environments.init();
+    let first_vars = [("image_tag", "1a2b3c4")];
+    environments.apply(&first_vars);
+    environments.assert_plan_empty(&first_vars);
+    let (staging_arn, staging_td, image) = aws.running(cluster, staging);
+    assert_eq!(image, format!("{url}:1a2b3c4"), "staging");
+    assert_eq!(sizing(staging, &staging_td), (1, "256".to_string()));
+    let (prod_arn, prod_td, image) = aws.running(cluster, prod);
+    assert_eq!(image, format!("{url}:1a2b3c4"), "prod");
+    assert_eq!(sizing(prod, &prod_td), (2, "512".to_string()));
+    let images = &environments.outputs()["images"]["value"];
+    assert_eq!(images["staging"], format!("{url}:1a2b3c4"), "{images:#}");
+    assert_eq!(images["prod"], format!("{url}:1a2b3c4"), "{images:#}");
+
+    let second_vars = [("image_tag", "5d6e7f8")];
+    environments.apply(&second_vars);
+    environments.assert_plan_empty(&second_vars);
+    for (service, arn, old_td, desired, cpu) in [
+        (staging, &staging_arn, &staging_td, 1, "256"),
+        (prod, &prod_arn, &prod_td, 2, "512"),
+    ] {
+        let (same_arn, td, image) = aws.running(cluster, service);
+        assert_eq!(&same_arn, arn, "{service} moved in place");
+        assert_ne!(&td, old_td, "{service} runs a new revision");
+        assert_eq!(image, format!("{url}:5d6e7f8"), "{service}");
+        assert_eq!(
+            sizing(service, &td),
+            (desired, cpu.to_string()),
+            "{service}"
+        );
+    }
+
+    environments.destroy(&second_vars);
+    for service in [staging, prod] {
+        let left = aws.service(cluster, service);
+        assert!(
+            left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
+            "{left:?}"
+        );
+        assert_eq!(aws.active_revisions(service), Vec::<String>::new());
+    }
+    let clusters = aws
+        .rt
+        .block_on(aws.ecs.describe_clusters().clusters(cluster).send())
+        .unwrap_or_else(|e| panic!("DescribeClusters {cluster}: {}", aws_error(&e)));
+    assert!(
+        clusters
+            .clusters()
+            .iter()
+            .all(|c| c.status() != Some("ACTIVE")),
+        "{clusters:?}"
+    );
+    registry.destroy(&registry_vars);
+    let repositories = aws.repositories();
+    assert!(
+        !repositories.iter().any(|r| r == repository),
+        "{repositories:?}"
+    );
+}

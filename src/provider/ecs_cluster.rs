@@ -354,10 +354,10 @@ impl Resource for EcsCluster {
             if current.container_insights != insights {
                 call(
                     ctx,
-                    "ecs:UpdateClusterSettings",
+                    "ecs:UpdateCluster",
                     clients
                         .ecs
-                        .update_cluster_settings()
+                        .update_cluster()
                         .cluster(&name)
                         .settings(insights_setting(insights))
                         .send(),

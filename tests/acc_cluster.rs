@@ -1,0 +1,562 @@
+//! Acceptance tests of `todo_ecs_cluster` against ministack and moto, driven by the real
+//! Terraform: create with Container Insights and tags merged over the provider's default tags,
+//! an in-place update, import by name, an out-of-band delete, and a rename.
+//!
+//! Every scenario runs against both emulators: `scenario!` turns one function into a module
+//! with a `ministack` and a `moto` test, so a failure names the emulator
+//! (`rename_replaces::moto`). Each scenario checks that the plan right after every apply is
+//! empty, asks the emulator itself (ECS DescribeClusters with SETTINGS and TAGS) what exists,
+//! and at the end that destroy leaves no ACTIVE cluster. With `TODO_ACC_ENDPOINT` set, both
+//! variants run against that endpoint instead.
+//!
+//! Run: `TF_ACC=1 cargo test --test acc_cluster -- --include-ignored` (after `make tools`).
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use serde_json::Value;
+use support::aws::aws_error;
+use support::{Emulator, EmulatorKind, Terraform, require_acc};
+
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
+const ADDRESS: &str = "todo_ecs_cluster.main";
+
+/// The provider's `default_tags` block most scenarios use.
+const DEFAULT_TAGS: &str = "  default_tags {\n    tags = {\n      env   = \"acc\"\n      owner = \"platform\"\n    }\n  }\n";
+
+/// One scenario against one emulator: the emulator, a Terraform working directory pointed at
+/// it, an ECS client for the emulator's own answers, and a runtime for that client.
+struct Acc {
+    tf: Terraform,
+    ecs: aws_sdk_ecs::Client,
+    rt: tokio::runtime::Runtime,
+    kind: EmulatorKind,
+    /// Cluster names are unique per run, so the tests also work on a shared endpoint.
+    suffix: String,
+    /// Dropped last: kills the emulator.
+    emu: Emulator,
+}
+
+impl Acc {
+    fn start(kind: EmulatorKind) -> Acc {
+        // Started on the test's own thread (the emulator dies with this thread).
+        let emu = Emulator::start(kind);
+        let tf = Terraform::new(&emu, PROVIDER);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let ecs = support::ecs_client(&emu.endpoint());
+        Acc {
+            tf,
+            ecs,
+            rt,
+            kind,
+            suffix: format!("{}-{kind}", std::process::id()),
+            emu,
+        }
+    }
+
+    /// A cluster name unique to this run and emulator: `todo-acc-<base>-<pid>-<emulator>`.
+    fn name(&self, base: &str) -> String {
+        format!("todo-acc-{base}-{}", self.suffix)
+    }
+
+    fn block_on<F: Future>(&self, work: F) -> F::Output {
+        self.rt.block_on(work)
+    }
+
+    /// `main.tf`: the provider block (with `provider_extra` inside) and `body`.
+    fn config(&self, provider_extra: &str, body: &str) {
+        self.tf.write(
+            "main.tf",
+            &format!(
+                "terraform {{\n  required_providers {{\n    todo = {{ source = \"todo/todo\" }}\n  }}\n}}\n\n\
+                 provider \"todo\" {{\n{provider_extra}}}\n\n{body}"
+            ),
+        );
+    }
+
+    /// Apply, then the plan right after it must be empty.
+    fn apply_clean(&self) {
+        self.tf.apply(&[]);
+        self.assert_plan_empty("after apply");
+    }
+
+    /// `terraform plan -detailed-exitcode` must report no change (the failure names the
+    /// emulator and shows the plan).
+    fn assert_plan_empty(&self, when: &str) {
+        let out = self
+            .tf
+            .run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: expected an empty plan {when}:\n{}\n{}",
+            self.kind,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Destroy, then the state must be empty and the emulator must report no ACTIVE cluster.
+    fn destroy_clean(&self) {
+        self.tf.destroy(&[]);
+        let addresses = self.tf.state_addresses();
+        assert!(
+            addresses.is_empty(),
+            "{}: state after destroy: {addresses:?}",
+            self.kind
+        );
+        let active = self.active_clusters();
+        assert!(
+            active.is_empty(),
+            "{}: ACTIVE clusters after destroy: {active:?}",
+            self.kind
+        );
+    }
+
+    /// The names of the ACTIVE clusters (ListClusters, then DescribeClusters for the status);
+    /// on a shared endpoint only this run's.
+    fn active_clusters(&self) -> Vec<String> {
+        let mut arns = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .block_on(self.ecs.list_clusters().set_next_token(token).send())
+                .unwrap_or_else(|e| panic!("{}: ListClusters: {}", self.kind, aws_error(&e)));
+            arns.extend(out.cluster_arns().iter().cloned());
+            token = out.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        if arns.is_empty() {
+            return Vec::new();
+        }
+        let mut active = Vec::new();
+        // DescribeClusters takes at most 100 clusters.
+        for chunk in arns.chunks(100) {
+            let out = self
+                .block_on(
+                    self.ecs
+                        .describe_clusters()
+                        .set_clusters(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .unwrap_or_else(|e| panic!("{}: DescribeClusters: {}", self.kind, aws_error(&e)));
+            active.extend(
+                out.clusters()
+                    .iter()
+                    .filter(|c| c.status() == Some("ACTIVE"))
+                    .filter_map(|c| c.cluster_name().map(str::to_owned))
+                    // An owned emulator must have none; a shared endpoint may hold others'.
+                    .filter(|n| !self.emu.is_external() || n.ends_with(&self.suffix)),
+            );
+        }
+        active
+    }
+
+    /// The cluster as DescribeClusters (with SETTINGS and TAGS) reports it, whatever its status;
+    /// `None` if ECS does not report it at all.
+    fn cluster(&self, name: &str) -> Option<Cluster> {
+        let out = self
+            .block_on(
+                self.ecs
+                    .describe_clusters()
+                    .clusters(name)
+                    .include(ClusterField::Settings)
+                    .include(ClusterField::Tags)
+                    .send(),
+            )
+            .unwrap_or_else(|e| {
+                panic!("{}: DescribeClusters {name}: {}", self.kind, aws_error(&e))
+            });
+        out.clusters()
+            .iter()
+            .find(|c| c.cluster_name() == Some(name))
+            .cloned()
+    }
+
+    /// True if the emulator reports `name` as ACTIVE.
+    fn is_active(&self, name: &str) -> bool {
+        self.cluster(name)
+            .is_some_and(|c| c.status() == Some("ACTIVE"))
+    }
+
+    /// The ACTIVE cluster `name`; panics if there is none.
+    fn active(&self, name: &str) -> Cluster {
+        let cluster = self
+            .cluster(name)
+            .unwrap_or_else(|| panic!("{}: ECS reports no cluster {name}", self.kind));
+        assert_eq!(
+            cluster.status(),
+            Some("ACTIVE"),
+            "{}: cluster {name}: {cluster:?}",
+            self.kind
+        );
+        cluster
+    }
+
+    /// The state's attributes of [`ADDRESS`].
+    fn state(&self) -> Value {
+        self.tf.state_resource(ADDRESS)
+    }
+
+    /// The planned actions for `address` (`["update"]`, `["delete", "create"]`, ...) and the
+    /// whole change.
+    fn planned_actions(&self, address: &str) -> (Vec<String>, Value) {
+        let plan = self.tf.plan_json(&[]);
+        let change = plan["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("{}: no change for {address} in {plan:#}", self.kind))
+            .clone();
+        let actions = change["change"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        (actions, change)
+    }
+}
+
+/// The value of the `containerInsights` setting, if the cluster reports one.
+fn insights(cluster: &Cluster) -> Option<String> {
+    cluster
+        .settings()
+        .iter()
+        .find(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+        .and_then(|s| s.value().map(str::to_owned))
+}
+
+fn cluster_tags(cluster: &Cluster) -> BTreeMap<String, String> {
+    cluster
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn string_map(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A `todo_ecs_cluster.main` block; `extra` goes inside it.
+fn cluster_tf(name: &str, extra: &str) -> String {
+    format!("resource \"todo_ecs_cluster\" \"main\" {{\n  name = \"{name}\"\n{extra}}}\n")
+}
+
+/// One scenario, two tests: `<scenario>::ministack` and `<scenario>::moto`.
+macro_rules! scenario {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+
+            #[test]
+            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+            fn ministack() {
+                require_acc();
+                super::$name(&Acc::start(EmulatorKind::Ministack));
+            }
+
+            #[test]
+            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+            fn moto() {
+                require_acc();
+                super::$name(&Acc::start(EmulatorKind::Moto));
+            }
+        }
+    };
+}
+
+// a. Container Insights on, and the resource's tags merged over the provider's default tags.
+scenario!(create_with_insights_and_default_tags);
+fn create_with_insights_and_default_tags(acc: &Acc) {
+    let name = acc.name("create");
+    acc.config(
+        DEFAULT_TAGS,
+        &cluster_tf(
+            &name,
+            "  container_insights = true\n  tags = {\n    owner = \"todo-team\"\n    app   = \"todo\"\n  }\n",
+        ),
+    );
+    acc.apply_clean();
+
+    let merged = map(&[("env", "acc"), ("owner", "todo-team"), ("app", "todo")]);
+    let remote = acc.active(&name);
+    assert_eq!(
+        insights(&remote).as_deref(),
+        Some("enabled"),
+        "{}: containerInsights: {remote:?}",
+        acc.kind
+    );
+    assert_eq!(cluster_tags(&remote), merged, "{}: ECS tags", acc.kind);
+
+    let state = acc.state();
+    assert_eq!(state["id"], name.as_str(), "{}", acc.kind);
+    assert_eq!(state["name"], name.as_str(), "{}", acc.kind);
+    assert_eq!(state["arn"].as_str(), remote.cluster_arn(), "{}", acc.kind);
+    assert_eq!(state["container_insights"], true, "{}", acc.kind);
+    assert_eq!(
+        string_map(&state["tags_all"]),
+        merged,
+        "{}: tags_all",
+        acc.kind
+    );
+    assert_eq!(
+        string_map(&state["tags"]),
+        map(&[("owner", "todo-team"), ("app", "todo")]),
+        "{}: tags",
+        acc.kind
+    );
+    if let Some(account) = acc.emu.account_id() {
+        assert_eq!(
+            state["arn"],
+            format!("arn:aws:ecs:us-east-1:{account}:cluster/{name}"),
+            "{}",
+            acc.kind
+        );
+    }
+    acc.destroy_clean();
+}
+
+// b. Container Insights off and other tags: an in-place update of the same cluster.
+scenario!(update_in_place);
+fn update_in_place(acc: &Acc) {
+    let name = acc.name("update");
+    let write = |insights_on: bool| {
+        acc.config(
+            DEFAULT_TAGS,
+            &cluster_tf(
+                &name,
+                &format!(
+                    "  container_insights = {insights_on}\n  tags = {{\n    keep  = \"2\"\n    added = \"y\"\n  }}\n"
+                ),
+            ),
+        )
+    };
+    acc.config(
+        DEFAULT_TAGS,
+        &cluster_tf(
+            &name,
+            "  container_insights = true\n  tags = {\n    keep = \"1\"\n    gone = \"x\"\n  }\n",
+        ),
+    );
+    acc.apply_clean();
+    let arn = acc.state()["arn"].as_str().expect("arn").to_owned();
+    assert_eq!(
+        insights(&acc.active(&name)).as_deref(),
+        Some("enabled"),
+        "{}",
+        acc.kind
+    );
+    let before = map(&[
+        ("env", "acc"),
+        ("owner", "platform"),
+        ("keep", "1"),
+        ("gone", "x"),
+    ]);
+    assert_eq!(cluster_tags(&acc.active(&name)), before, "{}", acc.kind);
+
+    write(false);
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(
+        actions,
+        ["update"],
+        "{}: an in-place update: {change:#}",
+        acc.kind
+    );
+    let insights_on = false;
+    acc.apply_clean();
+
+    let remote = acc.active(&name);
+    assert_eq!(
+        remote.cluster_arn(),
+        Some(arn.as_str()),
+        "{}: the same cluster",
+        acc.kind
+    );
+    assert_eq!(
+        insights(&remote).as_deref(),
+        Some(if insights_on { "enabled" } else { "disabled" }),
+        "{}: containerInsights: {remote:?}",
+        acc.kind
+    );
+    let expected = map(&[
+        ("env", "acc"),
+        ("owner", "platform"),
+        ("keep", "2"),
+        ("added", "y"),
+    ]);
+    assert_eq!(cluster_tags(&remote), expected, "{}: ECS tags", acc.kind);
+    let state = acc.state();
+    assert_eq!(state["arn"], arn.as_str(), "{}", acc.kind);
+    assert_eq!(state["container_insights"], insights_on, "{}", acc.kind);
+    assert_eq!(string_map(&state["tags_all"]), expected, "{}", acc.kind);
+    assert_eq!(
+        string_map(&state["tags"]),
+        map(&[("keep", "2"), ("added", "y")]),
+        "{}",
+        acc.kind
+    );
+    acc.destroy_clean();
+}
+
+// c. `terraform import todo_ecs_cluster.main <name>` of a cluster created with the SDK, then a
+// matching configuration plans nothing.
+scenario!(import_by_name_then_empty_plan);
+fn import_by_name_then_empty_plan(acc: &Acc) {
+    let name = acc.name("import");
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+    let created = acc
+        .block_on(
+            acc.ecs
+                .create_cluster()
+                .cluster_name(&name)
+                .settings(
+                    ClusterSetting::builder()
+                        .name(ClusterSettingName::ContainerInsights)
+                        .value("enabled")
+                        .build(),
+                )
+                // A default tag with the provider's value is not one of the resource's own.
+                .tags(tag("env", "acc"))
+                .tags(tag("team", "web"))
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("{}: CreateCluster: {}", acc.kind, aws_error(&e)));
+    let arn = created
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .expect("the new cluster's ARN")
+        .to_owned();
+
+    acc.config(
+        "  default_tags {\n    tags = {\n      env = \"acc\"\n    }\n  }\n",
+        &cluster_tf(
+            &name,
+            "  container_insights = true\n  tags = {\n    team = \"web\"\n  }\n",
+        ),
+    );
+    acc.tf.import(ADDRESS, &name, &[]);
+    let state = acc.state();
+    assert_eq!(state["id"], name.as_str(), "{}", acc.kind);
+    assert_eq!(state["name"], name.as_str(), "{}", acc.kind);
+    assert_eq!(state["arn"], arn.as_str(), "{}", acc.kind);
+    assert_eq!(state["container_insights"], true, "{}", acc.kind);
+    assert_eq!(
+        string_map(&state["tags"]),
+        map(&[("team", "web")]),
+        "{}: tags",
+        acc.kind
+    );
+    assert_eq!(
+        string_map(&state["tags_all"]),
+        map(&[("env", "acc"), ("team", "web")]),
+        "{}: tags_all",
+        acc.kind
+    );
+    acc.assert_plan_empty("after import");
+    // Import changed nothing in ECS.
+    let remote = acc.active(&name);
+    assert_eq!(remote.cluster_arn(), Some(arn.as_str()), "{}", acc.kind);
+    assert_eq!(
+        insights(&remote).as_deref(),
+        Some("enabled"),
+        "{}",
+        acc.kind
+    );
+    acc.destroy_clean();
+}
+
+// d. A cluster deleted outside Terraform is planned for creation again.
+scenario!(out_of_band_delete_recreates);
+fn out_of_band_delete_recreates(acc: &Acc) {
+    let name = acc.name("oob-delete");
+    acc.config(
+        "",
+        &cluster_tf(&name, "  tags = {\n    app = \"todo\"\n  }\n"),
+    );
+    acc.apply_clean();
+
+    acc.block_on(acc.ecs.delete_cluster().cluster(&name).send())
+        .unwrap_or_else(|e| panic!("{}: DeleteCluster: {}", acc.kind, aws_error(&e)));
+    assert!(
+        !acc.is_active(&name),
+        "{}: {name} is still ACTIVE after DeleteCluster",
+        acc.kind
+    );
+
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(actions, ["create"], "{}: {change:#}", acc.kind);
+    acc.apply_clean();
+    let remote = acc.active(&name);
+    assert_eq!(
+        acc.state()["arn"].as_str(),
+        remote.cluster_arn(),
+        "{}",
+        acc.kind
+    );
+    assert_eq!(
+        cluster_tags(&remote),
+        map(&[("app", "todo")]),
+        "{}",
+        acc.kind
+    );
+    acc.destroy_clean();
+}
+
+// e. A new name replaces the cluster.
+scenario!(rename_replaces);
+fn rename_replaces(acc: &Acc) {
+    let (old, new) = (acc.name("before"), acc.name("after"));
+    acc.config("", &cluster_tf(&old, ""));
+    acc.apply_clean();
+    let old_arn = acc.state()["arn"].as_str().expect("arn").to_owned();
+
+    acc.config("", &cluster_tf(&new, ""));
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert!(
+        actions == ["delete", "create"] || actions == ["create", "delete"],
+        "{}: expected a replacement, got {actions:?}: {change:#}",
+        acc.kind
+    );
+    assert!(
+        change["change"]["replace_paths"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p == &serde_json::json!(["name"]))),
+        "{}: the replacement is due to name: {change:#}",
+        acc.kind
+    );
+    acc.apply_clean();
+    assert!(!acc.is_active(&old), "{}: {old} is still ACTIVE", acc.kind);
+    let remote = acc.active(&new);
+    let state = acc.state();
+    assert_eq!(state["name"], new.as_str(), "{}", acc.kind);
+    assert_eq!(state["arn"].as_str(), remote.cluster_arn(), "{}", acc.kind);
+    assert_ne!(state["arn"], old_arn.as_str(), "{}", acc.kind);
+    acc.destroy_clean();
+}
