@@ -1166,6 +1166,25 @@ impl FargateService {
     }
 }
 
+impl FargateService {
+    /// A failed update: records the service as AWS now reports it (the prior state as a
+    /// fallback), so that the state matches what exists and the next apply converges.
+    async fn failed_update(
+        &self,
+        clients: &AwsClients,
+        spec: &ServiceSpec,
+        prior: &Value,
+        error: CallError,
+        ctx: &CallContext,
+    ) -> Applied {
+        let state = match self.state_value(clients, spec, prior, ctx).await {
+            Ok(state) => state,
+            Err(_) => Some(prior.clone()),
+        };
+        Applied::failed(state, error.diagnostic("Cannot update the ECS service"))
+    }
+}
+
 /// Whether two object values differ in any of the named attributes.
 fn differs(a: &Value, b: &Value, names: &[&str]) -> bool {
     names.iter().any(|n| a.attr(n) != b.attr(n))
@@ -1727,6 +1746,18 @@ impl Resource for FargateService {
             if any {
                 call(ctx, "ecs:UpdateService", request.send()).await?;
             }
+            Ok::<(), CallError>(())
+        }
+        .await;
+        if let Err(error) = updated {
+            if let Some(arn) = &new_revision {
+                // The service still runs the old revision: remove the unused new one, so
+                // nothing is orphaned and the next apply starts from what AWS has.
+                self.deregister(clients, arn, ctx).await;
+            }
+            return self.failed_update(clients, &spec, prior, error, ctx).await;
+        }
+        let tagged = async {
             let arn = Attrs(prior).string("arn").unwrap_or_default();
             let current = tag_map(
                 self.describe(clients, &spec.cluster, &spec.name, ctx)
@@ -1738,21 +1769,8 @@ impl Resource for FargateService {
             sync_ecs_tags(clients, &arn, &current, &spec.tags_all, ctx).await
         }
         .await;
-        if let Err(error) = updated {
-            let update_reached_service = !matches!(&error, CallError::Aws(e) if e.to_string().starts_with("ecs:UpdateService"));
-            if let Some(arn) = &new_revision
-                && !update_reached_service
-            {
-                // The service still runs the old revision: remove the unused new one.
-                self.deregister(clients, arn, ctx).await;
-            }
-            let state = self
-                .state_value(clients, &spec, prior, ctx)
-                .await
-                .ok()
-                .flatten()
-                .or_else(|| Some(prior.clone()));
-            return Applied::failed(state, error.diagnostic("Cannot update the ECS service"));
+        if let Err(error) = tagged {
+            return self.failed_update(clients, &spec, prior, error, ctx).await;
         }
         let mut diagnostics = Diagnostics::new();
         if spec.wait_for_steady_state
@@ -1919,6 +1937,176 @@ impl Resource for FargateService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::CallContext;
+    use crate::provider::fake_aws::{Answer, FakeAws};
+
+    const URL: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/todo";
+    const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/svc:1";
+    const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/svc:2";
+    const SERVICE_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/main/svc";
+
+    /// A fake ECS/ECR where the tag exists and registering works, but ECS refuses the service
+    /// call named `refused`; the service runs revision 1 with image v1.
+    async fn refusing(refused: &str) -> (FakeAws, FargateService) {
+        let fake = FakeAws::default();
+        fake.answer(
+            "DescribeImages",
+            Answer::ok(serde_json::json!({"imageDetails": [{
+                "imageDigest": format!("sha256:{}", "a".repeat(64)),
+                "imageTags": ["v1", "v2"],
+                "repositoryName": "todo",
+            }]})),
+        );
+        fake.answer(
+            "RegisterTaskDefinition",
+            Answer::ok(serde_json::json!({"taskDefinition": {
+                "taskDefinitionArn": TD2, "family": "svc", "revision": 2}})),
+        );
+        fake.answer(
+            "DeregisterTaskDefinition",
+            Answer::ok(serde_json::json!({"taskDefinition": {
+                "taskDefinitionArn": TD2, "status": "INACTIVE"}})),
+        );
+        fake.answer(
+            refused,
+            Answer::error(
+                "InvalidParameterException",
+                "The subnet ID 'subnet-0123456789abcdef0' does not exist",
+            ),
+        );
+        fake.answer(
+            "DescribeServices",
+            Answer::ok(serde_json::json!({"services": [{
+                "serviceArn": SERVICE_ARN, "serviceName": "svc", "status": "ACTIVE",
+                "desiredCount": 1, "runningCount": 1, "taskDefinition": TD1, "deployments": [],
+            }], "failures": []})),
+        );
+        fake.answer(
+            "DescribeTaskDefinition",
+            Answer::ok(serde_json::json!({"taskDefinition": {
+                "taskDefinitionArn": TD1, "revision": 1, "cpu": "256", "memory": "512",
+                "containerDefinitions": [{"name": "app", "image": format!("{URL}:v1"),
+                    "portMappings": [{"containerPort": 3000}]}],
+            }})),
+        );
+        let clients = fake.start().await.expect("fake endpoint");
+        let slot = ClientSlot::default();
+        let _ = slot.0.set(clients);
+        (fake, FargateService::new(Arc::new(slot)))
+    }
+
+    fn service_value(tag: &str, td: Value) -> Value {
+        attrs::object([
+            ("name", attrs::string("svc")),
+            ("cluster", attrs::string("main")),
+            ("arn", attrs::string(SERVICE_ARN)),
+            ("repository_url", attrs::string(URL)),
+            ("image_tag", attrs::string(tag)),
+            ("image", attrs::string(format!("{URL}:{tag}"))),
+            ("pin_digest", Value::Bool(false)),
+            (
+                "subnets",
+                attrs::string_set(Some(&["subnet-0123456789abcdef0".to_owned()])),
+            ),
+            ("wait_for_steady_state", Value::Bool(false)),
+            ("task_definition_arn", td),
+        ])
+    }
+
+    fn deregistered(fake: &FakeAws) -> Vec<String> {
+        fake.calls()
+            .iter()
+            .filter(|c| c.operation == "DeregisterTaskDefinition")
+            .filter_map(|c| c.input["taskDefinition"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_refused_update_deregisters_the_new_revision_and_records_what_runs() {
+        let (fake, service) = refusing("UpdateService").await;
+        let prior = service_value("v1", attrs::string(TD1));
+        let planned = service_value("v2", Value::unknown());
+        let applied = service
+            .update(&prior, &planned, &CallContext::default())
+            .await;
+
+        assert!(applied.diagnostics.has_errors());
+        let message = applied
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<String>();
+        assert!(message.contains("ecs:UpdateService"), "{message}");
+        assert_eq!(
+            deregistered(&fake),
+            [TD2],
+            "the unused revision is deregistered"
+        );
+        let state = applied
+            .state
+            .expect("the service still exists and stays in state");
+        let state = Attrs(&state);
+        assert_eq!(
+            state.string("image_tag").as_deref(),
+            Some("v1"),
+            "what ECS runs"
+        );
+        assert_eq!(state.string("task_definition_arn").as_deref(), Some(TD1));
+        let operations: Vec<String> = fake.calls().into_iter().map(|c| c.operation).collect();
+        let register = operations
+            .iter()
+            .position(|o| o == "RegisterTaskDefinition");
+        let update = operations.iter().position(|o| o == "UpdateService");
+        assert!(
+            register < update,
+            "the image is registered before the update: {operations:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_create_leaves_no_revision_behind() {
+        let (fake, service) = refusing("CreateService").await;
+        let planned = service_value("v1", Value::unknown());
+        let applied = service.create(&planned, &CallContext::default()).await;
+
+        assert!(applied.diagnostics.has_errors());
+        assert!(
+            applied.state.is_none(),
+            "no service exists, so none is recorded"
+        );
+        assert_eq!(deregistered(&fake), [TD2]);
+    }
+
+    #[tokio::test]
+    async fn a_missing_tag_stops_the_update_before_anything_is_registered() {
+        let (fake, service) = refusing("UpdateService").await;
+        fake.answer(
+            "DescribeImages",
+            Answer::error("ImageNotFoundException", "no such image"),
+        );
+        let prior = service_value("v1", attrs::string(TD1));
+        let planned = service_value("never-pushed", Value::unknown());
+        let applied = service
+            .update(&prior, &planned, &CallContext::default())
+            .await;
+
+        let message = applied
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<String>();
+        assert!(
+            message.contains("never-pushed") && message.contains("todo"),
+            "{message}"
+        );
+        assert_eq!(applied.state, Some(prior), "the state is untouched");
+        let operations: Vec<String> = fake.calls().into_iter().map(|c| c.operation).collect();
+        assert_eq!(
+            operations,
+            ["DescribeImages"],
+            "nothing registered or updated"
+        );
+    }
 
     #[test]
     fn images_split_into_repository_and_reference() {

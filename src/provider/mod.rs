@@ -14,6 +14,8 @@ pub mod docs;
 pub mod ecr_image;
 pub mod ecr_repository;
 pub mod ecs_cluster;
+#[cfg(test)]
+mod fake_aws;
 pub mod fargate_service;
 pub mod tags;
 pub mod validate;
