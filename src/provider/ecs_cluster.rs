@@ -467,3 +467,55 @@ impl Resource for EcsCluster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::fake_aws::{Answer, FakeAws};
+
+    /// ECS refuses to delete a cluster with an ACTIVE service (no emulator does): the destroy
+    /// fails at once with an error that says to destroy the services first.
+    #[tokio::test]
+    async fn deleting_a_cluster_with_an_active_service_fails_clearly() {
+        let fake = FakeAws::default();
+        fake.answer(
+            "DeleteCluster",
+            Answer::error(
+                "ClusterContainsServicesException",
+                "The Cluster cannot be deleted while Services are active.",
+            ),
+        );
+        fake.answer(
+            "DescribeClusters",
+            Answer::ok(serde_json::json!({"clusters": [{
+                "clusterName": "main", "status": "ACTIVE", "activeServicesCount": 1,
+                "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+            }], "failures": []})),
+        );
+        let clients = fake.start().await.expect("fake endpoint");
+        let slot = ClientSlot::default();
+        let _ = slot.0.set(clients);
+        let cluster = EcsCluster::new(Arc::new(slot));
+        let prior = attrs::object([("name", attrs::string("main"))]);
+
+        let started = std::time::Instant::now();
+        let diagnostics = cluster.delete(&prior, &CallContext::default()).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no waiting for an ACTIVE service"
+        );
+        let text = diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<String>();
+        assert!(diagnostics.has_errors());
+        assert!(text.contains("Cluster still runs services"), "{text}");
+        assert!(text.contains("Destroy its services first"), "{text}");
+        let deletes = fake
+            .calls()
+            .iter()
+            .filter(|c| c.operation == "DeleteCluster")
+            .count();
+        assert_eq!(deletes, 1);
+    }
+}
