@@ -146,3 +146,24 @@ where
 {
     Value::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
+
+/// An object with its unknown top-level attributes replaced by null: what to record for an
+/// object that exists but could not be read back (state must be wholly known).
+pub fn known_or_null(value: &Value) -> Value {
+    match value {
+        Value::Object(attributes) => Value::Object(
+            attributes
+                .iter()
+                .map(|(k, v)| {
+                    let v = if v.is_unknown() {
+                        Value::Null
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

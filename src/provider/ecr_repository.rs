@@ -824,7 +824,7 @@ impl Resource for EcrRepository {
             Err(error) => {
                 // It exists: record what was planned so it is not orphaned; refresh fixes details.
                 diagnostics.push(error.diagnostic("Cannot read the new repository"));
-                Applied::failed(Some(planned_with_unknowns_cleared(planned)), diagnostics)
+                Applied::failed(Some(attrs::known_or_null(planned)), diagnostics)
             }
         }
     }
@@ -1037,29 +1037,6 @@ impl Resource for EcrRepository {
             .into()),
             Err(error) => Err(error.diagnostic("Cannot import ECR repository").into()),
         }
-    }
-}
-
-/// A planned state with its unknown values replaced by null, for recording an object that
-/// exists but could not be read back.
-fn planned_with_unknowns_cleared(planned: &Value) -> Value {
-    match planned {
-        Value::Object(attributes) => Value::Object(
-            attributes
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        if v.is_unknown() {
-                            Value::Null
-                        } else {
-                            v.clone()
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 

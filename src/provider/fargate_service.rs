@@ -1167,6 +1167,71 @@ impl FargateService {
 }
 
 impl FargateService {
+    /// Checks the image (before anything is registered), then registers the task definition
+    /// revision that runs it; returns the revision's ARN.
+    async fn register_revision(
+        &self,
+        clients: &AwsClients,
+        spec: &ServiceSpec,
+        ctx: &CallContext,
+    ) -> Result<String, Diagnostics> {
+        let digest = self.resolve_image(clients, spec, ctx).await?;
+        let image = image_for(spec, digest.as_deref()).ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Cannot resolve the image digest",
+                "ECR reported no digest for the tag.",
+            ))
+        })?;
+        let task_definition = self
+            .register_task_definition(clients, spec, &image, ctx)
+            .await
+            .map_err(|e| Diagnostics::from(e.diagnostic("Cannot register the task definition")))?;
+        let arn = task_definition
+            .task_definition_arn()
+            .unwrap_or_default()
+            .to_owned();
+        tracing::info!(service = %spec.name, task_definition = %arn, %image, "registered task definition");
+        Ok(arn)
+    }
+
+    /// After a create or update reached ECS: waits for the rollout (when asked) and records the
+    /// service as ECS reports it; `fallback` is recorded when it cannot be read back.
+    async fn finish_rollout(
+        &self,
+        clients: &AwsClients,
+        spec: &ServiceSpec,
+        planned: &Value,
+        timeout: Duration,
+        fallback: Value,
+        ctx: &CallContext,
+    ) -> Applied {
+        let mut diagnostics = Diagnostics::new();
+        if spec.wait_for_steady_state
+            && let Err(d) = self.wait_for_rollout(clients, spec, timeout, ctx).await
+        {
+            diagnostics.push(d);
+        }
+        match self.state_value(clients, spec, planned, ctx).await {
+            Ok(Some(state)) => Applied {
+                state: Some(state),
+                diagnostics,
+            },
+            Ok(None) => {
+                diagnostics.push(Diagnostic::error(
+                    "Service vanished",
+                    format!("ECS no longer reports the service {:?}.", spec.name),
+                ));
+                Applied::failed(None, diagnostics)
+            }
+            Err(error) => {
+                diagnostics.push(error.diagnostic("Cannot read the service back"));
+                Applied::failed(Some(fallback), diagnostics)
+            }
+        }
+    }
+}
+
+impl FargateService {
     /// A failed update: records the service as AWS now reports it (the prior state as a
     /// fallback), so that the state matches what exists and the next apply converges.
     async fn failed_update(
@@ -1516,37 +1581,10 @@ impl Resource for FargateService {
             Err(d) => return Applied::failed(None, d),
         };
         let spec = ServiceSpec::from_value(planned, &clients.default_tags);
-        // The image must exist before anything is registered.
-        let digest = match self.resolve_image(clients, &spec, ctx).await {
-            Ok(digest) => digest,
+        let td_arn = match self.register_revision(clients, &spec, ctx).await {
+            Ok(arn) => arn,
             Err(d) => return Applied::failed(None, d),
         };
-        let Some(image) = image_for(&spec, digest.as_deref()) else {
-            return Applied::failed(
-                None,
-                Diagnostic::error(
-                    "Cannot resolve the image digest",
-                    "ECR reported no digest for the tag.",
-                ),
-            );
-        };
-        let task_definition = match self
-            .register_task_definition(clients, &spec, &image, ctx)
-            .await
-        {
-            Ok(td) => td,
-            Err(error) => {
-                return Applied::failed(
-                    None,
-                    error.diagnostic("Cannot register the task definition"),
-                );
-            }
-        };
-        let td_arn = task_definition
-            .task_definition_arn()
-            .unwrap_or_default()
-            .to_owned();
-        tracing::info!(service = %spec.name, task_definition = %td_arn, %image, "registered task definition");
         let created = async {
             call(
                 ctx,
@@ -1582,31 +1620,10 @@ impl Resource for FargateService {
             return Applied::failed(None, diagnostic);
         }
         tracing::info!(service = %spec.name, "created ECS service");
-        let mut diagnostics = Diagnostics::new();
-        if spec.wait_for_steady_state
-            && let Err(d) = self
-                .wait_for_rollout(clients, &spec, spec.timeouts.create, ctx)
-                .await
-        {
-            diagnostics.push(d);
-        }
-        match self.state_value(clients, &spec, planned, ctx).await {
-            Ok(Some(state)) => Applied {
-                state: Some(state),
-                diagnostics,
-            },
-            Ok(None) => {
-                diagnostics.push(Diagnostic::error(
-                    "Service vanished",
-                    format!("ECS created {:?} but does not report it.", spec.name),
-                ));
-                Applied::failed(None, diagnostics)
-            }
-            Err(error) => {
-                diagnostics.push(error.diagnostic("Cannot read the new service"));
-                Applied::failed(None, diagnostics)
-            }
-        }
+        // If it cannot be read back, record the plan: the service exists and must not be lost.
+        let fallback = attrs::known_or_null(planned);
+        self.finish_rollout(clients, &spec, planned, spec.timeouts.create, fallback, ctx)
+            .await
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
@@ -1656,34 +1673,9 @@ impl Resource for FargateService {
 
         let mut new_revision: Option<String> = None;
         if needs_revision {
-            let digest = match self.resolve_image(clients, &spec, ctx).await {
-                Ok(digest) => digest,
+            match self.register_revision(clients, &spec, ctx).await {
+                Ok(arn) => new_revision = Some(arn),
                 Err(d) => return Applied::failed(Some(prior.clone()), d),
-            };
-            let Some(image) = image_for(&spec, digest.as_deref()) else {
-                return Applied::failed(
-                    Some(prior.clone()),
-                    Diagnostic::error(
-                        "Cannot resolve the image digest",
-                        "ECR reported no digest for the tag.",
-                    ),
-                );
-            };
-            match self
-                .register_task_definition(clients, &spec, &image, ctx)
-                .await
-            {
-                Ok(td) => {
-                    let arn = td.task_definition_arn().unwrap_or_default().to_owned();
-                    tracing::info!(service = %spec.name, task_definition = %arn, %image, "registered new revision");
-                    new_revision = Some(arn);
-                }
-                Err(error) => {
-                    return Applied::failed(
-                        Some(prior.clone()),
-                        error.diagnostic("Cannot register the task definition"),
-                    );
-                }
             }
         }
         let updated = async {
@@ -1772,31 +1764,15 @@ impl Resource for FargateService {
         if let Err(error) = tagged {
             return self.failed_update(clients, &spec, prior, error, ctx).await;
         }
-        let mut diagnostics = Diagnostics::new();
-        if spec.wait_for_steady_state
-            && let Err(d) = self
-                .wait_for_rollout(clients, &spec, spec.timeouts.update, ctx)
-                .await
-        {
-            diagnostics.push(d);
-        }
-        match self.state_value(clients, &spec, planned, ctx).await {
-            Ok(Some(state)) => Applied {
-                state: Some(state),
-                diagnostics,
-            },
-            Ok(None) => {
-                diagnostics.push(Diagnostic::error(
-                    "Service vanished",
-                    format!("{:?} no longer exists.", spec.name),
-                ));
-                Applied::failed(None, diagnostics)
-            }
-            Err(error) => {
-                diagnostics.push(error.diagnostic("Cannot read the updated service"));
-                Applied::failed(Some(prior.clone()), diagnostics)
-            }
-        }
+        self.finish_rollout(
+            clients,
+            &spec,
+            planned,
+            spec.timeouts.update,
+            prior.clone(),
+            ctx,
+        )
+        .await
     }
 
     async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
