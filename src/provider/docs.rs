@@ -160,8 +160,8 @@ resource "todo_fargate_service" "app" {
 "#;
 
 const FARGATE_SERVICE_IMPORT: &str = r#"
-Import a service by `<cluster>/<service>`, with the cluster's name. With Terraform 1.5 or
-later, use an `import` block:
+Import a service by `<cluster>/<service>`, with the cluster written as in the configuration's
+`cluster` (its name, or its ARN). With Terraform 1.5 or later, use an `import` block:
 
 ```terraform
 import {
@@ -175,6 +175,11 @@ Or the `terraform import` command:
 ```shell
 terraform import todo_fargate_service.app todo/todo-service
 ```
+
+The state is rebuilt from the service and its task definition, including `repository_url` and
+`image_tag` split from the container image. A `deployment_circuit_breaker` block with the
+default setting (enabled, with rollback) is read as absent: leave it out of the configuration
+for an empty plan right after import.
 "#;
 
 const ECR_IMAGE_EXAMPLE: &str = r#"

@@ -1250,6 +1250,19 @@ impl FargateService {
     }
 }
 
+/// Splits an import ID `<cluster>/<service>`. The cluster may be a name or an ARN (which holds
+/// a '/' itself): the service name is what follows the last '/'.
+pub fn parse_import_id(id: &str) -> Option<(&str, &str)> {
+    id.rsplit_once('/').filter(|(cluster, service)| {
+        let cluster_ok = if cluster.starts_with("arn:") {
+            validate::is_arn(cluster)
+        } else {
+            !cluster.is_empty() && !cluster.contains('/')
+        };
+        cluster_ok && !service.is_empty()
+    })
+}
+
 /// Whether two object values differ in any of the named attributes.
 fn differs(a: &Value, b: &Value, names: &[&str]) -> bool {
     names.iter().any(|n| a.attr(n) != b.attr(n))
@@ -1883,13 +1896,13 @@ impl Resource for FargateService {
 
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
         let clients = self.clients.get()?;
-        let Some((cluster, name)) = id
-            .split_once('/')
-            .filter(|(c, n)| !c.is_empty() && !n.is_empty() && !n.contains('/'))
-        else {
+        let Some((cluster, name)) = parse_import_id(id) else {
             return Err(Diagnostic::error(
                 "Invalid import ID",
-                format!("Import todo_fargate_service as <cluster>/<service>, for example todo/todo-service; got {id:?}."),
+                format!(
+                    "Import todo_fargate_service as <cluster>/<service>, for example \
+                     todo/todo-service (the cluster may also be its ARN); got {id:?}."
+                ),
             )
             .into());
         };
@@ -2134,6 +2147,21 @@ mod tests {
         );
         assert!(fargate_memory_options(300).is_none());
         assert!(fargate_memory_options(16384).is_some_and(|m| m.contains(&122_880)));
+    }
+
+    #[test]
+    fn import_ids_name_cluster_and_service() {
+        assert_eq!(
+            parse_import_id("todo/todo-service"),
+            Some(("todo", "todo-service"))
+        );
+        assert_eq!(
+            parse_import_id("arn:aws:ecs:eu-central-1:123456789012:cluster/todo/api"),
+            Some(("arn:aws:ecs:eu-central-1:123456789012:cluster/todo", "api"))
+        );
+        for bad in ["todo", "todo/", "/api", "a/b/c", "arn:aws:ecs/api"] {
+            assert_eq!(parse_import_id(bad), None, "{bad}");
+        }
     }
 
     #[test]

