@@ -2053,6 +2053,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_rollout_stopped_by_the_circuit_breaker_fails_quoting_ecs() {
+        let (fake, service) = refusing("NothingRefused").await;
+        fake.answer(
+            "UpdateService",
+            Answer::ok(serde_json::json!({"service": {}})),
+        );
+        let reason = "ECS deployment circuit breaker: tasks failed to start.";
+        fake.answer(
+            "DescribeServices",
+            Answer::ok(serde_json::json!({"services": [{
+                "serviceArn": SERVICE_ARN, "serviceName": "svc", "status": "ACTIVE",
+                "desiredCount": 1, "runningCount": 1, "taskDefinition": TD1,
+                "deployments": [{"status": "PRIMARY", "taskDefinition": TD1,
+                    "rolloutState": "FAILED", "rolloutStateReason": reason}],
+            }], "failures": []})),
+        );
+        let prior = service_value("v1", attrs::string(TD1));
+        let mut planned = service_value("v2", Value::unknown());
+        if let Value::Object(map) = &mut planned {
+            map.insert("wait_for_steady_state".into(), Value::Bool(true));
+        }
+        let applied = service
+            .update(&prior, &planned, &CallContext::default())
+            .await;
+
+        let failed = applied
+            .diagnostics
+            .iter()
+            .find(|d| d.summary == "Deployment failed")
+            .expect("a failed deployment is an error");
+        assert!(failed.detail.contains(reason), "{}", failed.detail);
+        let state = applied
+            .state
+            .expect("the service is recorded as ECS reports it");
+        assert_eq!(
+            Attrs(&state).string("task_definition_arn").as_deref(),
+            Some(TD1),
+            "rolled back to the last working revision"
+        );
+    }
+
+    #[tokio::test]
     async fn a_refused_create_leaves_no_revision_behind() {
         let (fake, service) = refusing("CreateService").await;
         let planned = service_value("v1", Value::unknown());
