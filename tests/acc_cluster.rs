@@ -15,117 +15,30 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{Cluster, ClusterSetting, ClusterSettingName, Tag};
 use serde_json::Value;
 use support::aws::aws_error;
-use support::{Emulator, EmulatorKind, Terraform, require_acc};
+use support::fixture::{Acc, DEFAULT_TAGS, named_resource, scenario};
+use support::maps::{map, string_map};
 
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
 const ADDRESS: &str = "todo_ecs_cluster.main";
 
-/// The provider's `default_tags` block most scenarios use.
-const DEFAULT_TAGS: &str = "  default_tags {\n    tags = {\n      env   = \"acc\"\n      owner = \"platform\"\n    }\n  }\n";
-
-/// One scenario against one emulator: the emulator, a Terraform working directory pointed at
-/// it, an ECS client for the emulator's own answers, and a runtime for that client.
-struct Acc {
-    tf: Terraform,
-    ecs: aws_sdk_ecs::Client,
-    rt: tokio::runtime::Runtime,
-    kind: EmulatorKind,
-    /// Cluster names are unique per run, so the tests also work on a shared endpoint.
-    suffix: String,
-    /// Dropped last: kills the emulator.
-    emu: Emulator,
-}
-
+/// The cluster queries of these scenarios, on the shared fixture.
 impl Acc {
-    fn start(kind: EmulatorKind) -> Acc {
-        // Started on the test's own thread (the emulator dies with this thread).
-        let emu = Emulator::start(kind);
-        let tf = Terraform::new(&emu, PROVIDER);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let ecs = support::ecs_client(&emu.endpoint());
-        Acc {
-            tf,
-            ecs,
-            rt,
-            kind,
-            suffix: format!("{}-{kind}", std::process::id()),
-            emu,
-        }
-    }
-
-    /// A cluster name unique to this run and emulator: `todo-acc-<base>-<pid>-<emulator>`.
-    fn name(&self, base: &str) -> String {
-        format!("todo-acc-{base}-{}", self.suffix)
-    }
-
-    fn block_on<F: Future>(&self, work: F) -> F::Output {
-        self.rt.block_on(work)
-    }
-
-    /// `main.tf`: the provider block (with `provider_extra` inside) and `body`.
-    fn config(&self, provider_extra: &str, body: &str) {
-        self.tf.write(
-            "main.tf",
-            &format!(
-                "terraform {{\n  required_providers {{\n    todo = {{ source = \"todo/todo\" }}\n  }}\n}}\n\n\
-                 provider \"todo\" {{\n{provider_extra}}}\n\n{body}"
-            ),
-        );
-    }
-
-    /// Apply, then the plan right after it must be empty.
-    fn apply_clean(&self) {
-        self.tf.apply(&[]);
-        self.assert_plan_empty("after apply");
-    }
-
-    /// `terraform plan -detailed-exitcode` must report no change (the failure names the
-    /// emulator and shows the plan).
-    fn assert_plan_empty(&self, when: &str) {
-        let out = self
-            .tf
-            .run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}: expected an empty plan {when}:\n{}\n{}",
-            self.kind,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     /// Destroy, then the state must be empty and the emulator must report no ACTIVE cluster.
     fn destroy_clean(&self) {
-        self.tf.destroy(&[]);
-        let addresses = self.tf.state_addresses();
-        assert!(
-            addresses.is_empty(),
-            "{}: state after destroy: {addresses:?}",
-            self.kind
-        );
-        let active = self.active_clusters();
-        assert!(
-            active.is_empty(),
-            "{}: ACTIVE clusters after destroy: {active:?}",
-            self.kind
-        );
+        self.destroy_to_empty_state();
+        self.assert_none_left("ACTIVE clusters", self.active_clusters());
     }
 
-    /// The names of the ACTIVE clusters (ListClusters, then DescribeClusters for the status);
-    /// on a shared endpoint only this run's.
+    /// The names of the ACTIVE clusters (ListClusters, then DescribeClusters for the status).
     fn active_clusters(&self) -> Vec<String> {
         let mut arns = Vec::new();
         let mut token = None;
         loop {
             let out = self
-                .block_on(self.ecs.list_clusters().set_next_token(token).send())
+                .aws
+                .block_on(self.aws.ecs.list_clusters().set_next_token(token).send())
                 .unwrap_or_else(|e| panic!("{}: ListClusters: {}", self.kind, aws_error(&e)));
             arns.extend(out.cluster_arns().iter().cloned());
             token = out.next_token().map(str::to_owned);
@@ -140,8 +53,10 @@ impl Acc {
         // DescribeClusters takes at most 100 clusters.
         for chunk in arns.chunks(100) {
             let out = self
+                .aws
                 .block_on(
-                    self.ecs
+                    self.aws
+                        .ecs
                         .describe_clusters()
                         .set_clusters(Some(chunk.to_vec()))
                         .send(),
@@ -151,44 +66,23 @@ impl Acc {
                 out.clusters()
                     .iter()
                     .filter(|c| c.status() == Some("ACTIVE"))
-                    .filter_map(|c| c.cluster_name().map(str::to_owned))
-                    // An owned emulator must have none; a shared endpoint may hold others'.
-                    .filter(|n| !self.emu.is_external() || n.ends_with(&self.suffix)),
+                    .filter_map(|c| c.cluster_name().map(str::to_owned)),
             );
         }
         active
     }
 
-    /// The cluster as DescribeClusters (with SETTINGS and TAGS) reports it, whatever its status;
-    /// `None` if ECS does not report it at all.
-    fn cluster(&self, name: &str) -> Option<Cluster> {
-        let out = self
-            .block_on(
-                self.ecs
-                    .describe_clusters()
-                    .clusters(name)
-                    .include(ClusterField::Settings)
-                    .include(ClusterField::Tags)
-                    .send(),
-            )
-            .unwrap_or_else(|e| {
-                panic!("{}: DescribeClusters {name}: {}", self.kind, aws_error(&e))
-            });
-        out.clusters()
-            .iter()
-            .find(|c| c.cluster_name() == Some(name))
-            .cloned()
-    }
-
     /// True if the emulator reports `name` as ACTIVE.
     fn is_active(&self, name: &str) -> bool {
-        self.cluster(name)
+        self.aws
+            .cluster(name)
             .is_some_and(|c| c.status() == Some("ACTIVE"))
     }
 
     /// The ACTIVE cluster `name`; panics if there is none.
     fn active(&self, name: &str) -> Cluster {
         let cluster = self
+            .aws
             .cluster(name)
             .unwrap_or_else(|| panic!("{}: ECS reports no cluster {name}", self.kind));
         assert_eq!(
@@ -203,26 +97,6 @@ impl Acc {
     /// The state's attributes of [`ADDRESS`].
     fn state(&self) -> Value {
         self.tf.state_resource(ADDRESS)
-    }
-
-    /// The planned actions for `address` (`["update"]`, `["delete", "create"]`, ...) and the
-    /// whole change.
-    fn planned_actions(&self, address: &str) -> (Vec<String>, Value) {
-        let plan = self.tf.plan_json(&[]);
-        let change = plan["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["address"] == address)
-            .unwrap_or_else(|| panic!("{}: no change for {address} in {plan:#}", self.kind))
-            .clone();
-        let actions = change["change"]["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect();
-        (actions, change)
     }
 }
 
@@ -248,48 +122,9 @@ fn cluster_tags(cluster: &Cluster) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn string_map(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect()
-}
-
-fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// A `todo_ecs_cluster.main` block; `extra` goes inside it.
 fn cluster_tf(name: &str, extra: &str) -> String {
-    format!("resource \"todo_ecs_cluster\" \"main\" {{\n  name = \"{name}\"\n{extra}}}\n")
-}
-
-/// One scenario, two tests: `<scenario>::ministack` and `<scenario>::moto`.
-macro_rules! scenario {
-    ($name:ident) => {
-        mod $name {
-            use super::*;
-
-            #[test]
-            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
-            fn ministack() {
-                require_acc();
-                super::$name(&Acc::start(EmulatorKind::Ministack));
-            }
-
-            #[test]
-            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
-            fn moto() {
-                require_acc();
-                super::$name(&Acc::start(EmulatorKind::Moto));
-            }
-        }
-    };
+    named_resource("todo_ecs_cluster", "main", name, extra)
 }
 
 // a. Container Insights on, and the resource's tags merged over the provider's default tags.
@@ -432,8 +267,10 @@ fn import_by_name_then_empty_plan(acc: &Acc) {
     let name = acc.name("import");
     let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
     let created = acc
+        .aws
         .block_on(
-            acc.ecs
+            acc.aws
+                .ecs
                 .create_cluster()
                 .cluster_name(&name)
                 .settings(
@@ -479,7 +316,7 @@ fn import_by_name_then_empty_plan(acc: &Acc) {
         "{}: tags_all",
         acc.kind
     );
-    acc.assert_plan_empty("after import");
+    acc.tf.assert_plan_empty(&[]);
     // Import changed nothing in ECS.
     let remote = acc.active(&name);
     assert_eq!(remote.cluster_arn(), Some(arn.as_str()), "{}", acc.kind);
@@ -502,7 +339,8 @@ fn out_of_band_delete_recreates(acc: &Acc) {
     );
     acc.apply_clean();
 
-    acc.block_on(acc.ecs.delete_cluster().cluster(&name).send())
+    acc.aws
+        .block_on(acc.aws.ecs.delete_cluster().cluster(&name).send())
         .unwrap_or_else(|e| panic!("{}: DeleteCluster: {}", acc.kind, aws_error(&e)));
     assert!(
         !acc.is_active(&name),
@@ -538,19 +376,7 @@ fn rename_replaces(acc: &Acc) {
     let old_arn = acc.state()["arn"].as_str().expect("arn").to_owned();
 
     acc.config("", &cluster_tf(&new, ""));
-    let (actions, change) = acc.planned_actions(ADDRESS);
-    assert!(
-        actions == ["delete", "create"] || actions == ["create", "delete"],
-        "{}: expected a replacement, got {actions:?}: {change:#}",
-        acc.kind
-    );
-    assert!(
-        change["change"]["replace_paths"]
-            .as_array()
-            .is_some_and(|p| p.iter().any(|p| p == &serde_json::json!(["name"]))),
-        "{}: the replacement is due to name: {change:#}",
-        acc.kind
-    );
+    acc.assert_plan_replaces(ADDRESS, "name");
     acc.apply_clean();
     assert!(!acc.is_active(&old), "{}: {old} is still ACTIVE", acc.kind);
     let remote = acc.active(&new);

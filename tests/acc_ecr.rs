@@ -21,104 +21,37 @@ use std::time::Duration;
 use aws_sdk_ecr::types::{ImageTagMutability, Repository};
 use serde_json::Value;
 use support::aws::aws_error;
-use support::{Emulator, EmulatorKind, Terraform, require_acc};
+use support::fixture::{Acc, DEFAULT_TAGS, named_resource, scenario};
+use support::maps::{map, string_map};
+use support::terraform::REQUIRED_PROVIDERS;
+use support::{PROVIDER, Terraform, line_of, require_acc, unwrap_lines};
 
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
 const ADDRESS: &str = "todo_ecr_repository.r";
 
-/// One scenario against one emulator: the emulator, a Terraform working directory pointed at
-/// it, an ECR client for the emulator's own answers, and a runtime for that client.
-struct Acc {
-    tf: Terraform,
-    ecr: aws_sdk_ecr::Client,
-    rt: tokio::runtime::Runtime,
-    kind: EmulatorKind,
-    /// Repository names are unique per run, so the tests also work on a shared endpoint.
-    suffix: String,
-    /// Dropped last: kills the emulator.
-    emu: Emulator,
+/// A `todo_ecr_repository.r` block; `extra` goes inside it.
+fn repository_tf(name: &str, extra: &str) -> String {
+    named_resource("todo_ecr_repository", "r", name, extra)
 }
 
+/// The repository queries of these scenarios, on the shared fixture.
 impl Acc {
-    fn start(kind: EmulatorKind) -> Acc {
-        // Started on the test's own thread (the emulator dies with this thread).
-        let emu = Emulator::start(kind);
-        let tf = Terraform::new(&emu, PROVIDER);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let ecr = support::ecr_client(&emu.endpoint());
-        Acc {
-            tf,
-            ecr,
-            rt,
-            kind,
-            suffix: format!("{}-{kind}", std::process::id()),
-            emu,
-        }
-    }
-
-    /// A repository name unique to this run and emulator: `todo-acc-<base>-<pid>-<emulator>`.
-    fn name(&self, base: &str) -> String {
-        format!("todo-acc-{base}-{}", self.suffix)
-    }
-
-    fn block_on<F: Future>(&self, work: F) -> F::Output {
-        self.rt.block_on(work)
-    }
-
-    /// `main.tf`: the provider block (with `provider_extra` inside) and `body`.
-    fn config(&self, provider_extra: &str, body: &str) {
-        self.tf.write(
-            "main.tf",
-            &format!(
-                "terraform {{\n  required_providers {{\n    todo = {{ source = \"todo/todo\" }}\n  }}\n}}\n\n\
-                 provider \"todo\" {{\n{provider_extra}}}\n\n{body}"
-            ),
-        );
-    }
-
-    /// Apply, then the plan right after it must be empty.
-    fn apply_clean(&self) {
-        self.tf.apply(&[]);
-        self.tf.assert_plan_empty(&[]);
-    }
-
-    /// Destroy, then the emulator must report none of this run's repositories.
+    /// Destroy, then the state must be empty and the emulator must report none of this run's
+    /// repositories.
     fn destroy_clean(&self) {
-        self.tf.destroy(&[]);
-        let addresses = self.tf.state_addresses();
-        assert!(
-            addresses.is_empty(),
-            "{}: state after destroy: {addresses:?}",
-            self.kind
-        );
+        self.destroy_to_empty_state();
         self.assert_no_repositories();
     }
 
     /// The emulator reports none of this run's repositories.
     fn assert_no_repositories(&self) {
-        let left: Vec<String> = self
-            .block_on(self.ecr.describe_repositories().send())
-            .unwrap_or_else(|e| panic!("{}: DescribeRepositories: {}", self.kind, aws_error(&e)))
-            .repositories()
-            .iter()
-            .filter_map(|r| r.repository_name().map(str::to_owned))
-            // An owned emulator must be empty; a shared endpoint may hold others' repositories.
-            .filter(|n| !self.emu.is_external() || n.ends_with(&self.suffix))
-            .collect();
-        assert!(
-            left.is_empty(),
-            "{}: repositories left after destroy: {left:?}",
-            self.kind
-        );
+        self.assert_none_left("repositories", self.aws.repositories());
     }
 
     /// The repository as the emulator reports it, `None` if it does not exist.
     fn repository(&self, name: &str) -> Option<Repository> {
-        let result = self.block_on(
-            self.ecr
+        let result = self.aws.block_on(
+            self.aws
+                .ecr
                 .describe_repositories()
                 .repository_names(name)
                 .send(),
@@ -154,7 +87,14 @@ impl Acc {
 
     /// ListTagsForResource of `arn`.
     fn tags(&self, arn: &str) -> BTreeMap<String, String> {
-        self.block_on(self.ecr.list_tags_for_resource().resource_arn(arn).send())
+        self.aws
+            .block_on(
+                self.aws
+                    .ecr
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send(),
+            )
             .unwrap_or_else(|e| panic!("{}: ListTagsForResource: {}", self.kind, aws_error(&e)))
             .tags()
             .iter()
@@ -164,7 +104,14 @@ impl Acc {
 
     /// GetLifecyclePolicy's text.
     fn lifecycle_policy(&self, name: &str) -> String {
-        self.block_on(self.ecr.get_lifecycle_policy().repository_name(name).send())
+        self.aws
+            .block_on(
+                self.aws
+                    .ecr
+                    .get_lifecycle_policy()
+                    .repository_name(name)
+                    .send(),
+            )
             .unwrap_or_else(|e| panic!("{}: GetLifecyclePolicy: {}", self.kind, aws_error(&e)))
             .lifecycle_policy_text()
             .expect("policy text")
@@ -173,107 +120,29 @@ impl Acc {
 
     /// PutLifecyclePolicy outside Terraform.
     fn put_lifecycle_policy(&self, name: &str, text: &str) {
-        self.block_on(
-            self.ecr
-                .put_lifecycle_policy()
-                .repository_name(name)
-                .lifecycle_policy_text(text)
-                .send(),
-        )
-        .unwrap_or_else(|e| panic!("{}: PutLifecyclePolicy: {}", self.kind, aws_error(&e)));
+        self.aws
+            .block_on(
+                self.aws
+                    .ecr
+                    .put_lifecycle_policy()
+                    .repository_name(name)
+                    .lifecycle_policy_text(text)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("{}: PutLifecyclePolicy: {}", self.kind, aws_error(&e)));
     }
 
     /// The state's attributes of [`ADDRESS`].
     fn state(&self) -> Value {
         self.tf.state_resource(ADDRESS)
     }
-
-    /// The planned actions for `address` (`["update"]`, `["delete", "create"]`, ...).
-    fn planned_actions(&self, address: &str) -> (Vec<String>, Value) {
-        let plan = self.tf.plan_json(&[]);
-        let change = plan["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["address"] == address)
-            .unwrap_or_else(|| panic!("{}: no change for {address} in {plan:#}", self.kind))
-            .clone();
-        let actions = change["change"]["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect();
-        (actions, change)
-    }
-
-    /// `terraform destroy` that must fail; returns its stderr.
-    fn destroy_expect_error(&self) -> String {
-        let out = self
-            .tf
-            .run(&["destroy", "-input=false", "-no-color", "-auto-approve"]);
-        assert!(
-            !out.status.success(),
-            "{}: expected the destroy to fail, but it succeeded:\n{}",
-            self.kind,
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
-
-fn string_map(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect()
-}
-
-fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// Terraform wraps diagnostics to the terminal width; join the lines so that phrases match.
-fn unwrap_lines(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// One scenario, two tests: `<scenario>::ministack` and `<scenario>::moto`.
-macro_rules! scenario {
-    ($name:ident) => {
-        mod $name {
-            use super::*;
-
-            #[test]
-            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
-            fn ministack() {
-                require_acc();
-                super::$name(&Acc::start(EmulatorKind::Ministack));
-            }
-
-            #[test]
-            #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
-            fn moto() {
-                require_acc();
-                super::$name(&Acc::start(EmulatorKind::Moto));
-            }
-        }
-    };
 }
 
 // 1. Create with defaults.
 scenario!(create_with_defaults);
 fn create_with_defaults(acc: &Acc) {
     let name = acc.name("defaults");
-    acc.config(
-        "",
-        &format!("resource \"todo_ecr_repository\" \"r\" {{\n  name = \"{name}\"\n}}\n"),
-    );
+    acc.config("", &repository_tf(&name, ""));
     acc.apply_clean();
 
     let remote = acc.existing(&name);
@@ -315,15 +184,13 @@ fn update_in_place(acc: &Acc) {
     let name = acc.name("update");
     acc.config(
         "",
-        &format!(
-            r#"resource "todo_ecr_repository" "r" {{
-  name = "{name}"
-  tags = {{
+        &repository_tf(
+            &name,
+            r#"  tags = {
     keep = "1"
     gone = "x"
-  }}
-}}
-"#
+  }
+"#,
         ),
     );
     acc.apply_clean();
@@ -332,17 +199,15 @@ fn update_in_place(acc: &Acc) {
 
     acc.config(
         "",
-        &format!(
-            r#"resource "todo_ecr_repository" "r" {{
-  name                 = "{name}"
-  scan_on_push         = true
+        &repository_tf(
+            &name,
+            r#"  scan_on_push         = true
   image_tag_mutability = "IMMUTABLE"
-  tags = {{
+  tags = {
     keep  = "2"
     added = "y"
-  }}
-}}
-"#
+  }
+"#,
         ),
     );
     let (actions, _) = acc.planned_actions(ADDRESS);
@@ -382,30 +247,13 @@ fn update_in_place(acc: &Acc) {
 scenario!(rename_replaces);
 fn rename_replaces(acc: &Acc) {
     let (old, new) = (acc.name("before"), acc.name("after"));
-    let write = |name: &str| {
-        acc.config(
-            "",
-            &format!("resource \"todo_ecr_repository\" \"r\" {{\n  name = \"{name}\"\n}}\n"),
-        )
-    };
+    let write = |name: &str| acc.config("", &repository_tf(name, ""));
     write(&old);
     acc.apply_clean();
     let old_arn = acc.state()["arn"].clone();
 
     write(&new);
-    let (actions, change) = acc.planned_actions(ADDRESS);
-    assert!(
-        actions == ["delete", "create"] || actions == ["create", "delete"],
-        "{}: expected a replacement, got {actions:?}",
-        acc.kind
-    );
-    assert!(
-        change["change"]["replace_paths"]
-            .as_array()
-            .is_some_and(|p| p.iter().any(|p| p == &serde_json::json!(["name"]))),
-        "{}: the replacement is due to name: {change:#}",
-        acc.kind
-    );
+    acc.assert_plan_replaces(ADDRESS, "name");
     acc.apply_clean();
     assert!(
         acc.repository(&old).is_none(),
@@ -424,21 +272,23 @@ scenario!(import_then_empty_plan);
 fn import_then_empty_plan(acc: &Acc) {
     let (cli, block) = (acc.name("import-cli"), acc.name("import-block"));
     for name in [&cli, &block] {
-        acc.block_on(
-            acc.ecr
-                .create_repository()
-                .repository_name(name)
-                .image_tag_mutability(ImageTagMutability::Immutable)
-                .tags(
-                    aws_sdk_ecr::types::Tag::builder()
-                        .key("team")
-                        .value("platform")
-                        .build()
-                        .expect("tag"),
-                )
-                .send(),
-        )
-        .unwrap_or_else(|e| panic!("{}: CreateRepository: {}", acc.kind, aws_error(&e)));
+        acc.aws
+            .block_on(
+                acc.aws
+                    .ecr
+                    .create_repository()
+                    .repository_name(name)
+                    .image_tag_mutability(ImageTagMutability::Immutable)
+                    .tags(
+                        aws_sdk_ecr::types::Tag::builder()
+                            .key("team")
+                            .value("platform")
+                            .build()
+                            .expect("tag"),
+                    )
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("{}: CreateRepository: {}", acc.kind, aws_error(&e)));
     }
     let resource = |label: &str, name: &str| {
         format!(
@@ -495,13 +345,17 @@ fn import_then_empty_plan(acc: &Acc) {
 scenario!(out_of_band_delete_recreates);
 fn out_of_band_delete_recreates(acc: &Acc) {
     let name = acc.name("oob-delete");
-    acc.config(
-        "",
-        &format!("resource \"todo_ecr_repository\" \"r\" {{\n  name = \"{name}\"\n}}\n"),
-    );
+    acc.config("", &repository_tf(&name, ""));
     acc.apply_clean();
 
-    acc.block_on(acc.ecr.delete_repository().repository_name(&name).send())
+    acc.aws
+        .block_on(
+            acc.aws
+                .ecr
+                .delete_repository()
+                .repository_name(&name)
+                .send(),
+        )
         .unwrap_or_else(|e| panic!("{}: DeleteRepository: {}", acc.kind, aws_error(&e)));
     assert!(acc.repository(&name).is_none());
 
@@ -517,21 +371,20 @@ fn out_of_band_delete_recreates(acc: &Acc) {
 scenario!(out_of_band_mutability_is_reverted);
 fn out_of_band_mutability_is_reverted(acc: &Acc) {
     let name = acc.name("oob-mutability");
-    acc.config(
-        "",
-        &format!("resource \"todo_ecr_repository\" \"r\" {{\n  name = \"{name}\"\n}}\n"),
-    );
+    acc.config("", &repository_tf(&name, ""));
     acc.apply_clean();
     let arn = acc.state()["arn"].clone();
 
-    acc.block_on(
-        acc.ecr
-            .put_image_tag_mutability()
-            .repository_name(&name)
-            .image_tag_mutability(ImageTagMutability::Immutable)
-            .send(),
-    )
-    .unwrap_or_else(|e| panic!("{}: PutImageTagMutability: {}", acc.kind, aws_error(&e)));
+    acc.aws
+        .block_on(
+            acc.aws
+                .ecr
+                .put_image_tag_mutability()
+                .repository_name(&name)
+                .image_tag_mutability(ImageTagMutability::Immutable)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("{}: PutImageTagMutability: {}", acc.kind, aws_error(&e)));
 
     let (actions, change) = acc.planned_actions(ADDRESS);
     assert_eq!(actions, ["update"], "{}: {change:#}", acc.kind);
@@ -558,16 +411,14 @@ fn force_delete_guards_images(acc: &Acc) {
     let write = |force: bool| {
         acc.config(
             "",
-            &format!(
-                "resource \"todo_ecr_repository\" \"r\" {{\n  name         = \"{name}\"\n  force_delete = {force}\n}}\n"
-            ),
+            &repository_tf(&name, &format!("  force_delete = {force}\n")),
         )
     };
     write(false);
     acc.apply_clean();
-    acc.block_on(support::push_image(&acc.ecr, &name, "3f2a1bc", "force"));
+    acc.aws.push(&name, "3f2a1bc", "force");
 
-    let error = unwrap_lines(&acc.destroy_expect_error());
+    let error = unwrap_lines(&acc.tf.destroy_expect_error(&[]));
     assert!(
         error.contains("force_delete"),
         "{}: the error names force_delete: {error}",
@@ -593,12 +444,7 @@ fn force_delete_guards_images(acc: &Acc) {
 scenario!(lifecycle_policies);
 fn lifecycle_policies(acc: &Acc) {
     let name = acc.name("lifecycle");
-    acc.config(
-        "",
-        &format!(
-            "resource \"todo_ecr_repository\" \"r\" {{\n  name        = \"{name}\"\n  keep_images = 7\n}}\n"
-        ),
-    );
+    acc.config("", &repository_tf(&name, "  keep_images = 7\n"));
     acc.apply_clean();
     let text = acc.lifecycle_policy(&name);
     let doc: Value = serde_json::from_str(&text).expect("the policy is JSON");
@@ -658,8 +504,9 @@ fn lifecycle_policies(acc: &Acc) {
     }"#;
     acc.config(
         "",
-        &format!(
-            "resource \"todo_ecr_repository\" \"r\" {{\n  name             = \"{name}\"\n  lifecycle_policy = <<-EOT\n{raw}\n  EOT\n}}\n"
+        &repository_tf(
+            &name,
+            &format!("  lifecycle_policy = <<-EOT\n{raw}\n  EOT\n"),
         ),
     );
     let (actions, _) = acc.planned_actions(ADDRESS);
@@ -716,16 +563,14 @@ scenario!(default_tags_merge);
 fn default_tags_merge(acc: &Acc) {
     let name = acc.name("default-tags");
     acc.config(
-        "  default_tags {\n    tags = {\n      env   = \"acc\"\n      owner = \"platform\"\n    }\n  }\n",
-        &format!(
-            r#"resource "todo_ecr_repository" "r" {{
-  name = "{name}"
-  tags = {{
+        DEFAULT_TAGS,
+        &repository_tf(
+            &name,
+            r#"  tags = {
     owner = "todo-team"
     app   = "todo"
-  }}
-}}
-"#
+  }
+"#,
         ),
     );
     acc.apply_clean();
@@ -759,10 +604,7 @@ fn invalid_name_fails_validate(acc: &Acc) {
     let config = "resource \"todo_ecr_repository\" \"r\" {\n  scan_on_push = true\n  name         = \"Todo--Service\"\n}\n";
     acc.config("", config);
     let main_tf = std::fs::read_to_string(acc.tf.dir().join("main.tf")).expect("main.tf");
-    let name_line = 1 + main_tf
-        .lines()
-        .position(|l| l.contains("Todo--Service"))
-        .expect("name line");
+    let name_line = line_of(&main_tf, "Todo--Service");
 
     // The provider talks to a recorder instead of the emulator: it must see no request.
     let recorder = StubEndpoint::start(200, "{}");
@@ -814,19 +656,12 @@ fn invalid_name_fails_validate(acc: &Acc) {
 scenario!(image_data_source);
 fn image_data_source(acc: &Acc) {
     let name = acc.name("image");
-    let repository = format!(
-        "resource \"todo_ecr_repository\" \"r\" {{\n  name         = \"{name}\"\n  force_delete = true\n}}\n"
-    );
+    let repository = repository_tf(&name, "  force_delete = true\n");
     acc.config("", &repository);
     acc.apply_clean();
-    let digest = acc.block_on(support::push_image(
-        &acc.ecr,
-        &name,
-        "3f2a1bc",
-        "data-source",
-    ));
+    let digest = acc.aws.push(&name, "3f2a1bc", "data-source");
     // Another image, pushed later: by-tag lookup must not pick the newest.
-    acc.block_on(support::push_image(&acc.ecr, &name, "9e8d7c6", "other"));
+    acc.aws.push(&name, "9e8d7c6", "other");
 
     acc.config(
         "",
@@ -1020,8 +855,10 @@ fn localstack_free_core_501_is_explained() {
     let tf = Terraform::with_endpoint(&stub.url(), PROVIDER);
     tf.write(
         "main.tf",
-        "terraform {\n  required_providers {\n    todo = { source = \"todo/todo\" }\n  }\n}\n\n\
-         resource \"todo_ecr_repository\" \"r\" {\n  name = \"todo-acc-localstack\"\n}\n",
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}",
+            repository_tf("todo-acc-localstack", "")
+        ),
     );
     let raw = tf.apply_expect_error(&[]);
     let error = unwrap_lines(&raw);

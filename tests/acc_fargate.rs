@@ -10,173 +10,21 @@
 
 mod support;
 
-use aws_sdk_ecs::types::{Service, TaskDefinitionStatus};
+use aws_sdk_ecs::types::TaskDefinitionStatus;
 use serde_json::Value;
 use support::aws::aws_error;
-use support::{Emulator, EmulatorKind, Terraform, require_acc};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
-
-/// The SDK side of a test: clients for the emulator and a runtime to drive them from `#[test]`.
-struct Aws {
-    rt: tokio::runtime::Runtime,
-    ecr: aws_sdk_ecr::Client,
-    ecs: aws_sdk_ecs::Client,
-}
-
-/// What the emulator reports a service runs.
-#[derive(Debug, Clone)]
-struct Running {
-    service_arn: String,
-    desired_count: i32,
-    task_definition_arn: String,
-    revision: i32,
-    image: String,
-    /// The ID of the PRIMARY deployment: a new one starts whenever ECS replaces the tasks.
-    primary_deployment: String,
-}
-
-impl Aws {
-    fn new(emu: &Emulator) -> Aws {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        Aws {
-            rt,
-            ecr: support::ecr_client(&emu.endpoint()),
-            ecs: support::ecs_client(&emu.endpoint()),
-        }
-    }
-
-    /// "Pushes" `repository:tag` (ECR PutImage of a manifest derived from `seed`); its digest.
-    fn push(&self, repository: &str, tag: &str, seed: &str) -> String {
-        self.rt
-            .block_on(support::push_image(&self.ecr, repository, tag, seed))
-    }
-
-    /// The service as DescribeServices reports it (whatever its status); `None` if ECS reports
-    /// no such service or no such cluster.
-    fn service(&self, cluster: &str, name: &str) -> Option<Service> {
-        let result = self.rt.block_on(
-            self.ecs
-                .describe_services()
-                .cluster(cluster)
-                .services(name)
-                .send(),
-        );
-        match result {
-            Ok(out) => out
-                .services()
-                .iter()
-                .find(|s| s.service_name() == Some(name))
-                .cloned(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_cluster_not_found_exception()) =>
-            {
-                None
-            }
-            Err(e) => panic!("DescribeServices {cluster}/{name}: {}", aws_error(&e)),
-        }
-    }
-
-    /// What the ACTIVE service `cluster/name` runs; panics if ECS has no active such service.
-    fn running(&self, cluster: &str, name: &str) -> Running {
-        let service = self
-            .service(cluster, name)
-            .unwrap_or_else(|| panic!("ECS reports no service {cluster}/{name}"));
-        let status = service.status().unwrap_or_default().to_string();
-        assert_eq!(
-            status, "ACTIVE",
-            "ECS service {cluster}/{name}: {service:?}"
-        );
-        let td_arn = service
-            .task_definition()
-            .unwrap_or_else(|| panic!("service {name} has no task definition"))
-            .to_string();
-        let td = self
-            .rt
-            .block_on(
-                self.ecs
-                    .describe_task_definition()
-                    .task_definition(&td_arn)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {td_arn}: {}", aws_error(&e)));
-        let td = td.task_definition().expect("a task definition");
-        let primary_deployment = service
-            .deployments()
-            .iter()
-            .find(|d| d.status() == Some("PRIMARY"))
-            .and_then(|d| d.id())
-            .unwrap_or_else(|| panic!("no PRIMARY deployment: {service:?}"))
-            .to_string();
-        let containers = td.container_definitions();
-        assert_eq!(containers.len(), 1, "one container in {td:?}");
-        Running {
-            service_arn: service.service_arn().unwrap_or_default().to_string(),
-            desired_count: service.desired_count(),
-            task_definition_arn: td_arn,
-            revision: td.revision(),
-            image: containers[0].image().unwrap_or_default().to_string(),
-            primary_deployment,
-        }
-    }
-
-    /// The revisions of `family` that ECS lists with `status`, family-exact (ListTaskDefinitions
-    /// matches prefixes).
-    fn revisions(&self, family: &str, status: TaskDefinitionStatus) -> Vec<String> {
-        let mut arns = Vec::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .rt
-                .block_on(
-                    self.ecs
-                        .list_task_definitions()
-                        .family_prefix(family)
-                        .status(status.clone())
-                        .set_next_token(token)
-                        .send(),
-                )
-                .unwrap_or_else(|e| panic!("ListTaskDefinitions {family}: {}", aws_error(&e)));
-            arns.extend(
-                out.task_definition_arns()
-                    .iter()
-                    .filter(|arn| family_of(arn) == family)
-                    .cloned(),
-            );
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return arns;
-            }
-        }
-    }
-
-    fn active_revisions(&self, family: &str) -> Vec<String> {
-        self.revisions(family, TaskDefinitionStatus::Active)
-    }
-}
-
-/// The family of a task definition ARN (`...:task-definition/<family>:<revision>`).
-fn family_of(arn: &str) -> &str {
-    arn.rsplit_once('/')
-        .and_then(|(_, rest)| rest.rsplit_once(':'))
-        .map_or("", |(family, _)| family)
-}
+use support::plan::{actions, planned_change, resource_drift};
+use support::terraform::REQUIRED_PROVIDERS;
+use support::{
+    Aws, Emulator, EmulatorKind, PROVIDER, Running, Terraform, line_of, require_acc, unwrap_lines,
+};
 
 /// The repository (MUTABLE, so a tag can be re-pushed; force_delete, so destroy works with
 /// images in it). Applied on its own first: images can only be pushed once it exists.
 fn repository_tf(name: &str) -> String {
     format!(
         r#"
-terraform {{
-  required_providers {{
-    todo = {{ source = "todo/todo" }}
-  }}
-}}
-
+{REQUIRED_PROVIDERS}
 provider "todo" {{}}
 
 resource "todo_ecr_repository" "app" {{
@@ -279,52 +127,16 @@ impl Fixture {
     }
 }
 
-/// The one planned change of `address` in a plan JSON.
-fn planned_change<'a>(plan: &'a Value, address: &str) -> &'a Value {
-    plan["resource_changes"]
-        .as_array()
-        .and_then(|changes| changes.iter().find(|c| c["address"] == address))
-        .map(|c| &c["change"])
-        .unwrap_or_else(|| panic!("no change for {address} in the plan: {plan:#}"))
-}
-
-fn actions(change: &Value) -> Vec<&str> {
-    change["actions"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
-}
-
 /// `terraform <command> -var image_tag=<tag>` that must fail; its combined output with every run
 /// of whitespace collapsed to one space.
 fn expect_failure(tf: &Terraform, command: &str, tag: &str) -> String {
-    let mut args = vec![command, "-input=false", "-no-color"];
-    if command == "apply" {
-        args.push("-auto-approve");
-    }
-    let var = format!("image_tag={tag}");
-    args.extend(["-var", &var]);
-    let out = tf.run(&args);
-    let text = format!(
+    let out = tf.expect_error(command, &[("image_tag", tag)]);
+    // Terraform wraps diagnostics to its terminal width: compare words, not lines.
+    unwrap_lines(&format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        !out.status.success(),
-        "terraform {command} with the unpushed tag {tag} succeeded:\n{text}"
-    );
-    // Terraform wraps diagnostics to its terminal width: compare words, not lines.
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The 1-based line of the first line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> u64 {
-    let index = text
-        .lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} is not in the configuration"));
-    index as u64 + 1
+    ))
 }
 
 /// Scenario 1: tag A runs; tag B rolls forward in place; A again rolls back
@@ -546,9 +358,7 @@ resource "todo_fargate_service" "{name}" {{
             "Invalid desired_count",
         ),
     ];
-    let mut config = String::from(
-        "terraform {\n  required_providers {\n    todo = { source = \"todo/todo\" }\n  }\n}\n",
-    );
+    let mut config = String::from(REQUIRED_PROVIDERS);
     for (name, setting, _, _) in &cases {
         config.push_str(&service(name, setting));
     }
@@ -605,25 +415,11 @@ fn out_of_band_changes_show_as_drift() {
 
     // Someone registers another revision of the family with another image and points the
     // service at it.
-    let td = f
-        .aws
-        .rt
-        .block_on(
-            f.aws
-                .ecs
-                .describe_task_definition()
-                .task_definition(&managed.task_definition_arn)
-                .send(),
-        )
-        .expect("DescribeTaskDefinition")
-        .task_definition()
-        .cloned()
-        .expect("task definition");
+    let td = f.aws.task_definition(&managed.task_definition_arn);
     let mut container = td.container_definitions()[0].clone();
     container.image = Some(format!("{url}:other"));
     let registered = f
         .aws
-        .rt
         .block_on(
             f.aws
                 .ecs
@@ -644,7 +440,6 @@ fn out_of_band_changes_show_as_drift() {
         .expect("new revision ARN")
         .to_string();
     f.aws
-        .rt
         .block_on(
             f.aws
                 .ecs
@@ -677,7 +472,6 @@ fn out_of_band_changes_show_as_drift() {
 
     // Someone deletes the service.
     f.aws
-        .rt
         .block_on(
             f.aws
                 .ecs
@@ -699,9 +493,7 @@ fn out_of_band_changes_show_as_drift() {
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["create"], "{change:#}");
     assert_eq!(change["after"]["image"], format!("{url}:good"));
-    let drift = plan["resource_drift"]
-        .as_array()
-        .and_then(|d| d.iter().find(|c| c["address"] == SVC))
+    let drift = resource_drift(&plan, SVC)
         .unwrap_or_else(|| panic!("the deletion shows as drift: {plan:#}"));
     assert_eq!(actions(&drift["change"]), ["delete"], "{drift:#}");
     // A refresh drops the service from the state.
@@ -869,7 +661,6 @@ fn destroy_leaves_no_service_and_no_active_revision() {
     );
     let clusters = f
         .aws
-        .rt
         .block_on(f.aws.ecs.list_clusters().send())
         .expect("ListClusters");
     assert!(

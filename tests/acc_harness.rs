@@ -133,7 +133,7 @@ async fn moto_lifecycle() {
 fn terraform_runs_in_its_working_directory() {
     support::require_acc();
     let emu = Emulator::start(EmulatorKind::Ministack);
-    let tf = Terraform::new(&emu, env!("CARGO_BIN_EXE_terraform-provider-todo"));
+    let tf = Terraform::new(&emu, support::PROVIDER);
     assert!(tf.dir().join(".terraformrc").is_file());
 
     let version = tf.run_ok(&["version"]);
@@ -167,10 +167,7 @@ fn terraform_runs_in_its_working_directory() {
 fn terraform_helpers_drive_a_configuration() {
     support::require_acc();
     // terraform_data is built into Terraform: this exercises the helpers without the provider.
-    let tf = Terraform::with_endpoint(
-        "http://127.0.0.1:9",
-        env!("CARGO_BIN_EXE_terraform-provider-todo"),
-    );
+    let tf = Terraform::with_endpoint("http://127.0.0.1:9", support::PROVIDER);
     tf.write(
         "main.tf",
         r#"
@@ -234,10 +231,7 @@ module "child" {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn terraform_runs_are_bounded() {
     support::require_acc();
-    let mut tf = Terraform::with_endpoint(
-        "http://127.0.0.1:9",
-        env!("CARGO_BIN_EXE_terraform-provider-todo"),
-    );
+    let mut tf = Terraform::with_endpoint("http://127.0.0.1:9", support::PROVIDER);
     tf.set_timeout(Duration::from_millis(1));
     let started = Instant::now();
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tf.run(&["version"])))

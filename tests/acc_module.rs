@@ -12,46 +12,16 @@
 mod support;
 
 use std::fs;
-use std::path::Path;
 use std::process::Output;
 
-use aws_sdk_ecs::types::Service;
 use serde_json::Value;
-use support::aws::aws_error;
-use support::{Emulator, EmulatorKind, Terraform, repo_root, require_acc};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
-
-/// Copies the directory `from` into `to` (created), skipping what a local run may have left
-/// in the examples: `.terraform/`, lock files and state.
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
-    let entries = fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
-    for entry in entries {
-        let entry = entry.expect("directory entry");
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        if name_str == ".terraform"
-            || name_str == ".terraform.lock.hcl"
-            || name_str.contains(".tfstate")
-        {
-            continue;
-        }
-        let path = entry.path();
-        let target = to.join(&name);
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            fs::copy(&path, &target)
-                .unwrap_or_else(|e| panic!("copy {} to {}: {e}", path.display(), target.display()));
-        }
-    }
-}
+use support::terraform::with_vars;
+use support::{Aws, Emulator, EmulatorKind, PROVIDER, Running, Terraform, repo_root, require_acc};
 
 /// Copies `examples/<each of dirs>` into the Terraform directory, keeping the layout.
 fn copy_examples(tf: &Terraform, dirs: &[&str]) {
     for dir in dirs {
-        copy_dir(&repo_root().join("examples").join(dir), &tf.dir().join(dir));
+        tf.copy_dir(&repo_root().join("examples").join(dir), dir);
     }
 }
 
@@ -65,11 +35,7 @@ struct Root<'a> {
 impl Root<'_> {
     fn args(&self, command: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
         let mut args = vec![format!("-chdir={}", self.dir)];
-        args.extend(command.iter().map(|s| s.to_string()));
-        for (name, value) in vars {
-            args.push("-var".to_string());
-            args.push(format!("{name}={value}"));
-        }
+        args.extend(with_vars(command, vars));
         args
     }
 
@@ -127,119 +93,6 @@ impl Root<'_> {
     }
 }
 
-/// SDK clients for the emulator and a runtime to drive them from `#[test]`.
-struct Aws {
-    rt: tokio::runtime::Runtime,
-    ecr: aws_sdk_ecr::Client,
-    ecs: aws_sdk_ecs::Client,
-}
-
-impl Aws {
-    fn new(emu: &Emulator) -> Aws {
-        Aws {
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime"),
-            ecr: support::ecr_client(&emu.endpoint()),
-            ecs: support::ecs_client(&emu.endpoint()),
-        }
-    }
-
-    fn push(&self, repository: &str, tag: &str, seed: &str) -> String {
-        self.rt
-            .block_on(support::push_image(&self.ecr, repository, tag, seed))
-    }
-
-    /// The service as ECS reports it, whatever its status; `None` if there is no such service
-    /// or cluster.
-    fn service(&self, cluster: &str, name: &str) -> Option<Service> {
-        let result = self.rt.block_on(
-            self.ecs
-                .describe_services()
-                .cluster(cluster)
-                .services(name)
-                .send(),
-        );
-        match result {
-            Ok(out) => out
-                .services()
-                .iter()
-                .find(|s| s.service_name() == Some(name))
-                .cloned(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_cluster_not_found_exception()) =>
-            {
-                None
-            }
-            Err(e) => panic!("DescribeServices {cluster}/{name}: {}", aws_error(&e)),
-        }
-    }
-
-    /// The service ARN, the task definition ARN and the container image of the ACTIVE service.
-    fn running(&self, cluster: &str, name: &str) -> (String, String, String) {
-        let service = self
-            .service(cluster, name)
-            .unwrap_or_else(|| panic!("ECS reports no service {cluster}/{name}"));
-        assert_eq!(service.status(), Some("ACTIVE"), "{service:?}");
-        let td_arn = service
-            .task_definition()
-            .expect("task definition")
-            .to_string();
-        let td = self
-            .rt
-            .block_on(
-                self.ecs
-                    .describe_task_definition()
-                    .task_definition(&td_arn)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {td_arn}: {}", aws_error(&e)));
-        let image = td
-            .task_definition()
-            .and_then(|t| t.container_definitions().first())
-            .and_then(|c| c.image())
-            .expect("container image")
-            .to_string();
-        (
-            service.service_arn().unwrap_or_default().to_string(),
-            td_arn,
-            image,
-        )
-    }
-
-    /// The ACTIVE revisions of exactly `family`.
-    fn active_revisions(&self, family: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.ecs
-                    .list_task_definitions()
-                    .family_prefix(family)
-                    .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("ListTaskDefinitions {family}: {}", aws_error(&e)));
-        out.task_definition_arns()
-            .iter()
-            .filter(|arn| arn.contains(&format!("task-definition/{family}:")))
-            .cloned()
-            .collect()
-    }
-
-    fn repositories(&self) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(self.ecr.describe_repositories().send())
-            .unwrap_or_else(|e| panic!("DescribeRepositories: {}", aws_error(&e)));
-        out.repositories()
-            .iter()
-            .filter_map(|r| r.repository_name().map(str::to_string))
-            .collect()
-    }
-}
-
 /// Scenario 9: the workflow of the examples. `examples/registry` creates the repository, two
 /// builds are pushed, `examples/app` (a cluster and the `todo-service` module) deploys the first
 /// tag with `-var image_tag=...`, then rolls forward to the second in place; destroy leaves
@@ -278,7 +131,12 @@ fn examples_app_deploys_the_image_tag_through_the_module() {
     let first_vars = [("image_tag", "1a2b3c4")];
     app.apply(&first_vars);
     app.assert_plan_empty(&first_vars);
-    let (arn, first_td, image) = aws.running(cluster, service);
+    let Running {
+        service_arn: arn,
+        task_definition_arn: first_td,
+        image,
+        ..
+    } = aws.running(cluster, service);
     assert_eq!(image, format!("{url}:1a2b3c4"));
     assert_eq!(app.output("image"), image);
     assert_eq!(app.output("service_arn"), arn);
@@ -287,7 +145,12 @@ fn examples_app_deploys_the_image_tag_through_the_module() {
     let second_vars = [("image_tag", "5d6e7f8")];
     app.apply(&second_vars);
     app.assert_plan_empty(&second_vars);
-    let (same_arn, second_td, image) = aws.running(cluster, service);
+    let Running {
+        service_arn: same_arn,
+        task_definition_arn: second_td,
+        image,
+        ..
+    } = aws.running(cluster, service);
     assert_eq!(same_arn, arn, "rolled forward in place");
     assert_ne!(second_td, first_td);
     assert_eq!(image, format!("{url}:5d6e7f8"));
@@ -317,7 +180,7 @@ fn module_terraform_test_passes() {
     let emu = Emulator::start(EmulatorKind::Ministack);
     let tf = Terraform::new(&emu, PROVIDER);
     let aws = Aws::new(&emu);
-    copy_dir(&repo_root().join("examples/modules/todo-service"), tf.dir());
+    tf.copy_dir(&repo_root().join("examples/modules/todo-service"), ".");
     let test_file = fs::read_to_string(tf.dir().join("tests/service.tftest.hcl"))
         .expect("read the module's test file");
     let runs: Vec<&str> = test_file
@@ -395,18 +258,9 @@ fn examples_environments_deploy_one_tag_to_staging_and_prod() {
             .service(cluster, service)
             .unwrap_or_else(|| panic!("ECS reports no service {cluster}/{service}"))
             .desired_count();
-        let td = aws
-            .rt
-            .block_on(
-                aws.ecs
-                    .describe_task_definition()
-                    .task_definition(td_arn)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {td_arn}: {}", aws_error(&e)));
-        let cpu = td
-            .task_definition()
-            .and_then(|t| t.cpu())
+        let cpu = aws
+            .task_definition(td_arn)
+            .cpu()
             .unwrap_or_default()
             .to_string();
         (desired, cpu)
@@ -416,10 +270,20 @@ fn examples_environments_deploy_one_tag_to_staging_and_prod() {
     let first_vars = [("image_tag", "1a2b3c4")];
     environments.apply(&first_vars);
     environments.assert_plan_empty(&first_vars);
-    let (staging_arn, staging_td, image) = aws.running(cluster, staging);
+    let Running {
+        service_arn: staging_arn,
+        task_definition_arn: staging_td,
+        image,
+        ..
+    } = aws.running(cluster, staging);
     assert_eq!(image, format!("{url}:1a2b3c4"), "staging");
     assert_eq!(sizing(staging, &staging_td), (1, "256".to_string()));
-    let (prod_arn, prod_td, image) = aws.running(cluster, prod);
+    let Running {
+        service_arn: prod_arn,
+        task_definition_arn: prod_td,
+        image,
+        ..
+    } = aws.running(cluster, prod);
     assert_eq!(image, format!("{url}:1a2b3c4"), "prod");
     assert_eq!(sizing(prod, &prod_td), (2, "512".to_string()));
     let images = &environments.outputs()["images"]["value"];
@@ -433,7 +297,12 @@ fn examples_environments_deploy_one_tag_to_staging_and_prod() {
         (staging, &staging_arn, &staging_td, 1, "256"),
         (prod, &prod_arn, &prod_td, 2, "512"),
     ] {
-        let (same_arn, td, image) = aws.running(cluster, service);
+        let Running {
+            service_arn: same_arn,
+            task_definition_arn: td,
+            image,
+            ..
+        } = aws.running(cluster, service);
         assert_eq!(&same_arn, arn, "{service} moved in place");
         assert_ne!(&td, old_td, "{service} runs a new revision");
         assert_eq!(image, format!("{url}:5d6e7f8"), "{service}");
@@ -453,16 +322,10 @@ fn examples_environments_deploy_one_tag_to_staging_and_prod() {
         );
         assert_eq!(aws.active_revisions(service), Vec::<String>::new());
     }
-    let clusters = aws
-        .rt
-        .block_on(aws.ecs.describe_clusters().clusters(cluster).send())
-        .unwrap_or_else(|e| panic!("DescribeClusters {cluster}: {}", aws_error(&e)));
+    let left = aws.cluster(cluster);
     assert!(
-        clusters
-            .clusters()
-            .iter()
-            .all(|c| c.status() != Some("ACTIVE")),
-        "{clusters:?}"
+        left.as_ref().is_none_or(|c| c.status() != Some("ACTIVE")),
+        "{left:?}"
     );
     registry.destroy(&registry_vars);
     let repositories = aws.repositories();

@@ -8,7 +8,7 @@
 //! async fn creates_a_repository() {
 //!     support::require_acc();
 //!     let emu = support::Emulator::start(support::EmulatorKind::Ministack);
-//!     let tf = support::Terraform::new(&emu, env!("CARGO_BIN_EXE_terraform-provider-todo"));
+//!     let tf = support::Terraform::new(&emu, support::PROVIDER);
 //!     tf.write("main.tf", r#"resource "todo_ecr_repository" "r" { name = "app" }"#);
 //!     tf.apply(&[]);
 //!     assert!(tf.plan_is_empty(&[]));
@@ -19,23 +19,37 @@
 //!   endpoint from `TODO_ACC_ENDPOINT`.
 //! - [`aws`]: SDK clients pointed at an emulator, and an image "push" without Docker.
 //! - [`terraform`]: a temporary Terraform working directory wired to the locally built provider.
+//! - [`sdk`]: the SDK clients with a runtime for plain `#[test]`s, and what the emulator reports
+//!   (services, task definitions, clusters, repositories).
+//! - [`fixture`]: one scenario against one emulator, and `scenario!` to run it against both.
+//! - [`plan`]: reading Terraform's plan JSON.
+//! - [`maps`]: string maps (tags) from the state or written out, for comparisons.
 //! - [`process`]: process-tree and socket inspection through `/proc` (Linux).
 //!
-//! Each test binary uses only part of this module, hence the `dead_code` and `unused_imports` allowances.
+//! Each test binary uses only part of this module, hence the `dead_code`, `unused_imports` and
+//! `unused_macros` allowances.
 
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod aws;
 pub mod emulator;
+pub mod fixture;
 mod http;
+pub mod maps;
+pub mod plan;
 pub mod process;
+pub mod sdk;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
 
 pub use aws::{aws_config, ecr_client, ecs_client, image_digest, image_manifest, push_image};
 pub use emulator::{Emulator, EmulatorKind};
-pub use terraform::Terraform;
+pub use sdk::{Aws, Running};
+pub use terraform::{Terraform, line_of, unwrap_lines};
+
+/// The provider binary Cargo built for the tests, for [`Terraform::new`].
+pub const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-todo");
 
 /// The variable that enables acceptance tests, as in Terraform providers written in Go.
 pub const TF_ACC: &str = "TF_ACC";

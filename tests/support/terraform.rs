@@ -26,6 +26,11 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/todo/todo";
 /// The default limit for one Terraform command.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The `terraform` block requiring the provider (`todo = { source = "todo/todo" }`), for the
+/// start of a `main.tf`.
+pub const REQUIRED_PROVIDERS: &str =
+    "terraform {\n  required_providers {\n    todo = { source = \"todo/todo\" }\n  }\n}\n";
+
 /// A Terraform working directory in a temporary directory, removed on drop.
 ///
 /// Methods taking `vars` pass each `(name, value)` as `-var name=value`.
@@ -41,8 +46,8 @@ pub struct Terraform {
 
 impl Terraform {
     /// A working directory for `emulator`'s endpoint and the provider binary at
-    /// `provider_binary` — pass `env!("CARGO_BIN_EXE_terraform-provider-todo")` (that macro
-    /// exists only in integration tests, so the test file has to name it).
+    /// `provider_binary` — pass [`PROVIDER`](super::PROVIDER), the binary Cargo built for the
+    /// tests.
     ///
     /// Panics if `<repo>/.tools/bin/terraform` is missing ("run `make tools` first").
     pub fn new(emulator: &Emulator, provider_binary: &str) -> Terraform {
@@ -128,6 +133,13 @@ impl Terraform {
         fs::remove_file(&path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
     }
 
+    /// Copies the directory `from` to `to` (relative to the working directory; `"."` for the
+    /// working directory itself), skipping what a local run may have left in it:
+    /// `.terraform/`, lock files and state.
+    pub fn copy_dir(&self, from: &Path, to: &str) {
+        copy_tree(from, &self.dir().join(to));
+    }
+
     /// `terraform init`: only needed for modules (dev overrides make Terraform skip installing
     /// the provider).
     pub fn init(&self) -> Output {
@@ -145,18 +157,31 @@ impl Terraform {
     /// `terraform apply -auto-approve` that must fail; returns its stderr (where the
     /// diagnostics are). Panics with the output if the apply succeeds.
     pub fn apply_expect_error(&self, vars: &[(&str, &str)]) -> String {
-        let args = with_vars(
-            &["apply", "-input=false", "-no-color", "-auto-approve"],
-            vars,
-        );
+        stderr(&self.expect_error("apply", vars))
+    }
+
+    /// `terraform destroy -auto-approve` that must fail; returns its stderr (where the
+    /// diagnostics are). Panics with the output if the destroy succeeds.
+    pub fn destroy_expect_error(&self, vars: &[(&str, &str)]) -> String {
+        stderr(&self.expect_error("destroy", vars))
+    }
+
+    /// `terraform <command>` (e.g. `plan`; `apply` and `destroy` with `-auto-approve`) that
+    /// must fail; returns its whole output. Panics with the output if the command succeeds.
+    pub fn expect_error(&self, command: &str, vars: &[(&str, &str)]) -> Output {
+        let mut base = vec![command, "-input=false", "-no-color"];
+        if matches!(command, "apply" | "destroy") {
+            base.push("-auto-approve");
+        }
+        let args = with_vars(&base, vars);
         let out = self.run(&args);
         if out.status.success() {
             panic!(
-                "expected the apply to fail, but it succeeded\n{}",
+                "expected the {command} to fail, but it succeeded\n{}",
                 describe(&args, &out)
             );
         }
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        out
     }
 
     /// `terraform plan -detailed-exitcode`: true when there is nothing to change, false when
@@ -359,7 +384,7 @@ impl Terraform {
 }
 
 /// `base` followed by `-var name=value` for each of `vars`.
-fn with_vars(base: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
+pub fn with_vars(base: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
     let mut args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
     for (name, value) in vars {
         args.push("-var".to_string());
@@ -387,6 +412,52 @@ fn collect_resources(module: &Value, found: &mut Vec<Value>) {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `text` with every run of whitespace, line breaks included, collapsed to one space.
+/// Terraform wraps diagnostics to the terminal width, so phrases are matched in this form.
+pub fn unwrap_lines(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The 1-based number of the first line of `text` that contains `needle` (to compare with
+/// where a diagnostic points); panics if no line does.
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    let index = text
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} is not in the configuration"));
+    index as u64 + 1
+}
+
+/// Copies the directory `from` into `to` (created), skipping `.terraform/`, lock files and
+/// state.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    let entries = fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("directory entry");
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name_str == ".terraform"
+            || name_str == ".terraform.lock.hcl"
+            || name_str.contains(".tfstate")
+        {
+            continue;
+        }
+        let path = entry.path();
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            fs::copy(&path, &target)
+                .unwrap_or_else(|e| panic!("copy {} to {}: {e}", path.display(), target.display()));
+        }
+    }
 }
 
 /// A failure report: the command, its exit status, stdout and stderr.
