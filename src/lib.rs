@@ -8,5 +8,7 @@
 //! - [`provider`]: the `todo` provider's resources and data sources over the AWS SDK. It knows
 //!   nothing of wire formats.
 
+#![warn(missing_docs)]
+
 pub mod plugin;
 pub mod provider;
