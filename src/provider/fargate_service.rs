@@ -854,32 +854,10 @@ impl FargateService {
         name: &str,
         ctx: &CallContext,
     ) -> Result<Option<ServiceState>, CallError> {
-        let output = match call(
-            ctx,
-            "ecs:DescribeServices",
-            clients
-                .ecs
-                .describe_services()
-                .cluster(cluster)
-                .services(name)
-                .include(ServiceField::Tags)
-                .send(),
-        )
-        .await
-        {
-            Ok(output) => output,
-            Err(error) if error.is(&["ClusterNotFoundException", "ServiceNotFoundException"]) => {
-                return Ok(None);
-            }
-            Err(error) => return Err(error),
-        };
-        let Some(service) = output
-            .services()
-            .iter()
-            .find(|s| {
-                is_live(s) && (s.service_name() == Some(name) || s.service_arn() == Some(name))
-            })
-            .cloned()
+        let Some(service) = self
+            .find_service(clients, cluster, name, ctx)
+            .await?
+            .filter(is_live)
         else {
             return Ok(None);
         };
@@ -1081,6 +1059,22 @@ impl FargateService {
         name: &str,
         ctx: &CallContext,
     ) -> Result<Option<String>, CallError> {
+        Ok(self
+            .find_service(clients, cluster, name, ctx)
+            .await?
+            .map(|s| s.status().unwrap_or("ACTIVE").to_owned()))
+    }
+
+    /// The service ECS reports under `name` (or ARN) in `cluster`, whatever its status; `None`
+    /// when ECS reports no such service or no such cluster. A name can be reported twice (an
+    /// INACTIVE record and a newer one): the live one wins.
+    async fn find_service(
+        &self,
+        clients: &AwsClients,
+        cluster: &str,
+        name: &str,
+        ctx: &CallContext,
+    ) -> Result<Option<Service>, CallError> {
         let output = match call(
             ctx,
             "ecs:DescribeServices",
@@ -1089,6 +1083,7 @@ impl FargateService {
                 .describe_services()
                 .cluster(cluster)
                 .services(name)
+                .include(ServiceField::Tags)
                 .send(),
         )
         .await
@@ -1101,13 +1096,12 @@ impl FargateService {
         };
         let services = output.services();
         let named = |s: &&Service| s.service_name() == Some(name) || s.service_arn() == Some(name);
-        // A name can be reported twice (an INACTIVE record and a newer one): the live one counts.
         Ok(services
             .iter()
             .filter(named)
             .find(|s| is_live(s))
             .or_else(|| services.iter().find(named))
-            .map(|s| s.status().unwrap_or("ACTIVE").to_owned()))
+            .cloned())
     }
 
     async fn state_value(
