@@ -426,6 +426,28 @@ fn local_settings(value: &Value) -> LocalSettings {
     }
 }
 
+/// The repository's tags, as ECR reports them.
+async fn list_tags(
+    clients: &AwsClients,
+    arn: &str,
+    ctx: &CallContext,
+) -> Result<BTreeMap<String, String>, CallError> {
+    Ok(call(
+        ctx,
+        "ecr:ListTagsForResource",
+        clients
+            .ecr
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send(),
+    )
+    .await?
+    .tags()
+    .iter()
+    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+    .collect())
+}
+
 fn filters_to_sdk(
     filters: &[(String, String)],
 ) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, CallError> {
@@ -509,20 +531,7 @@ impl EcrRepository {
             Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => None,
             Err(error) => return Err(error),
         };
-        let tags = call(
-            ctx,
-            "ecr:ListTagsForResource",
-            clients
-                .ecr
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send(),
-        )
-        .await?
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-        .collect();
+        let tags = list_tags(clients, &arn, ctx).await?;
         let encryption = repository.encryption_configuration();
         Ok(Some(RepositoryState {
             name: name.to_owned(),
@@ -904,16 +913,9 @@ impl Resource for EcrRepository {
                 self.put_lifecycle(clients, &spec.name, &spec.lifecycle, ctx)
                     .await?;
             }
-            let current_tags = self
-                .describe(clients, &spec.name, ctx)
-                .await?
-                .map(|r| r.tags)
-                .unwrap_or_default();
-            let removed: Vec<String> = current_tags
-                .keys()
-                .filter(|k| !spec.tags_all.contains_key(*k))
-                .cloned()
-                .collect();
+            let current_tags = list_tags(clients, &arn, ctx).await?;
+            let tags::TagChanges { removed, changed } =
+                tags::changes(&current_tags, &spec.tags_all);
             if !removed.is_empty() {
                 call(
                     ctx,
@@ -927,12 +929,6 @@ impl Resource for EcrRepository {
                 )
                 .await?;
             }
-            let changed: BTreeMap<String, String> = spec
-                .tags_all
-                .iter()
-                .filter(|(k, v)| current_tags.get(*k) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
             if !changed.is_empty() {
                 call(
                     ctx,

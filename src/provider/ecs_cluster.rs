@@ -129,11 +129,7 @@ pub async fn sync_ecs_tags(
     wanted: &BTreeMap<String, String>,
     ctx: &CallContext,
 ) -> Result<(), CallError> {
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .cloned()
-        .collect();
+    let tags::TagChanges { removed, changed } = tags::changes(current, wanted);
     if !removed.is_empty() {
         call(
             ctx,
@@ -147,11 +143,6 @@ pub async fn sync_ecs_tags(
         )
         .await?;
     }
-    let changed: BTreeMap<String, String> = wanted
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         call(
             ctx,

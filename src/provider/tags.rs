@@ -65,6 +65,35 @@ pub fn merge(
     all
 }
 
+/// What changes bring a resource's tags from `current` to `wanted`: the keys to untag, and the
+/// tags to (re)write.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TagChanges {
+    /// Keys present now but not wanted.
+    pub removed: Vec<String>,
+    /// Wanted tags that are missing or have another value.
+    pub changed: BTreeMap<String, String>,
+}
+
+/// The [`TagChanges`] from `current` to `wanted`.
+pub fn changes(
+    current: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+) -> TagChanges {
+    TagChanges {
+        removed: current
+            .keys()
+            .filter(|k| !wanted.contains_key(*k))
+            .cloned()
+            .collect(),
+        changed: wanted
+            .iter()
+            .filter(|(k, v)| current.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
 /// The planned `tags_all`: known when `tags` is wholly known, unknown otherwise.
 pub fn plan_tags_all(default_tags: &BTreeMap<String, String>, tags: &Value) -> Value {
     let mut own = BTreeMap::new();
@@ -114,6 +143,20 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn changes_untag_removed_keys_and_rewrite_changed_values() {
+        let current = map(&[("keep", "1"), ("gone", "x"), ("moved", "a")]);
+        let wanted = map(&[("keep", "1"), ("moved", "b"), ("new", "y")]);
+        assert_eq!(
+            changes(&current, &wanted),
+            TagChanges {
+                removed: vec!["gone".to_owned()],
+                changed: map(&[("moved", "b"), ("new", "y")]),
+            }
+        );
+        assert_eq!(changes(&wanted, &wanted), TagChanges::default());
     }
 
     #[test]
