@@ -47,6 +47,19 @@ impl AttributePath {
         self
     }
 
+    /// This path under a parent step: `step` becomes the first step.
+    pub fn prefixed(mut self, step: PathStep) -> Self {
+        self.steps.insert(0, step);
+        self
+    }
+
+    /// This path under another path.
+    pub fn under(self, parent: &AttributePath) -> Self {
+        let mut steps = parent.steps.clone();
+        steps.extend(self.steps);
+        Self { steps }
+    }
+
     /// The steps of the path, from the root.
     pub fn steps(&self) -> &[PathStep] {
         &self.steps

@@ -277,6 +277,7 @@ fn attribute_line(out: &mut String, attribute: &Attribute, required: Option<bool
     if !description.is_empty() {
         sentences.push(one_line(description));
     }
+    sentences.extend(attribute.validators.iter().map(|v| one_line(&v.describe())));
     if required.is_some()
         && let Some(default) = &attribute.default
     {

@@ -6,9 +6,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics};
+use super::model;
 use super::schema::Schema;
 use super::value::Value;
 
@@ -135,6 +138,35 @@ impl ResourcePlan {
     /// Whether the planned value of an attribute differs from the prior one.
     pub fn changes(&self, name: &str) -> bool {
         self.planned(name) != self.prior(name)
+    }
+
+    /// The planned new state as a model (computed values the apply sets are unknown in it).
+    pub fn planned_model<M: DeserializeOwned>(&self) -> Result<M, Diagnostics> {
+        Ok(model::from_value(&self.planned)?)
+    }
+
+    /// The configuration as a model (it may hold unknown values).
+    pub fn config_model<M: DeserializeOwned>(&self) -> Result<M, Diagnostics> {
+        Ok(model::from_value(&self.config)?)
+    }
+
+    /// The prior state as a model; `None` when the resource is being created.
+    pub fn prior_model<M: DeserializeOwned>(&self) -> Result<Option<M>, Diagnostics> {
+        match &self.prior {
+            Some(prior) => Ok(Some(model::from_value(prior)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Overwrites the planned attributes that `patch` (a model of some or all attributes)
+    /// holds; the others keep their planned values.
+    pub fn update_planned<M: Serialize + ?Sized>(&mut self, patch: &M) -> Result<(), Diagnostics> {
+        if let Value::Object(attributes) = model::to_value(patch)? {
+            for (name, value) in attributes {
+                self.set(&name, value);
+            }
+        }
+        Ok(())
     }
 
     /// Marks an attribute as forcing replacement.

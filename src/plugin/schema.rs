@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::proto::tfplugin6 as pb;
+use super::validator::Validator;
 use super::value::{Type, Value};
 
 /// How a description is formatted.
@@ -55,6 +56,11 @@ pub struct Attribute {
     /// A computed value that never changes once set: plans keep the prior value rather than
     /// marking it unknown when something else changes.
     pub stable: bool,
+    /// Checks on a configured value, run at `terraform validate` and shown in the docs.
+    pub validators: Vec<Validator>,
+    /// What the attribute is, in words, for error summaries ("Invalid image tag"); the
+    /// attribute's name when unset.
+    pub subject: Option<String>,
 }
 
 impl Attribute {
@@ -70,6 +76,8 @@ impl Attribute {
             requires_replace: false,
             default: None,
             stable: false,
+            validators: Vec::new(),
+            subject: None,
         }
     }
 
@@ -136,6 +144,24 @@ impl Attribute {
     pub fn stable(mut self) -> Self {
         self.stable = true;
         self
+    }
+
+    /// Adds a check on the configured value.
+    pub fn validate(mut self, validator: Validator) -> Self {
+        self.validators.push(validator);
+        self
+    }
+
+    /// Names the attribute in words in error summaries: `subject("image tag")` gives
+    /// "Invalid image tag".
+    pub fn subject(mut self, subject: &str) -> Self {
+        self.subject = Some(subject.to_owned());
+        self
+    }
+
+    /// What error summaries call the attribute: its subject, else its name.
+    pub fn error_subject(&self) -> &str {
+        self.subject.as_deref().unwrap_or(&self.name)
     }
 
     /// Whether the provider may set the value.

@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::handshake::Incoming;
+use super::model;
 use super::plan;
 use super::proto::health::health_server::{Health, HealthServer};
 use super::proto::health::{HealthCheckRequest, HealthCheckResponse, health_check_response};
@@ -21,6 +22,7 @@ use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
 use super::resource::{Applied, CallContext, DataSource, Provider, Resource, ResourcePlan};
 use super::schema::Schema;
+use super::validator::validate_block;
 use super::value::{self, Type, Value};
 
 /// Largest gRPC message accepted or sent (Go providers allow the same).
@@ -330,7 +332,7 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Val
 
 /// Encodes a value as msgpack for Terraform.
 fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
-    value::encode_msgpack(value, ty)
+    value::encode_msgpack(&model::conform(value.clone(), ty), ty)
         .map(|msgpack| pb::DynamicValue {
             msgpack,
             json: Vec::new(),
@@ -416,7 +418,12 @@ impl ProviderRpc for ProviderService {
                 &shared.provider_type,
                 "provider configuration",
             ) {
-                Ok(config) => shared.provider.validate_config(&config).await,
+                Ok(config) => {
+                    let mut diagnostics =
+                        validate_block(&shared.provider_schema.block, &config, &Default::default());
+                    diagnostics.extend(shared.provider.validate_config(&config).await);
+                    diagnostics
+                }
                 Err(d) => d,
             };
             let mut response = pb::validate_provider_config::Response::default();
@@ -435,7 +442,12 @@ impl ProviderRpc for ProviderService {
         guarded("ValidateResourceConfig", async move {
             let diagnostics = match this.resource(&request.type_name) {
                 Ok(entry) => match decode(request.config.as_ref(), &entry.ty, "configuration") {
-                    Ok(config) => entry.resource.validate(&config).await,
+                    Ok(config) => {
+                        let mut diagnostics =
+                            validate_block(&entry.schema.block, &config, &Default::default());
+                        diagnostics.extend(entry.resource.validate(&config).await);
+                        diagnostics
+                    }
                     Err(d) => d,
                 },
                 Err(d) => d,
@@ -456,7 +468,12 @@ impl ProviderRpc for ProviderService {
         guarded("ValidateDataResourceConfig", async move {
             let diagnostics = match this.data_source(&request.type_name) {
                 Ok(entry) => match decode(request.config.as_ref(), &entry.ty, "configuration") {
-                    Ok(config) => entry.data_source.validate(&config).await,
+                    Ok(config) => {
+                        let mut diagnostics =
+                            validate_block(&entry.schema.block, &config, &Default::default());
+                        diagnostics.extend(entry.data_source.validate(&config).await);
+                        diagnostics
+                    }
                     Err(d) => d,
                 },
                 Err(d) => d,
@@ -759,6 +776,8 @@ impl ProviderService {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
+        // Models write lists where the schema has sets: fit the plan to the type first.
+        plan.planned = model::conform(plan.planned, &entry.ty);
         plan::plan_replacements(&entry.schema.block, &mut plan);
         let planned = encode(&plan.planned, &entry.ty, "planned state")?;
         Ok((planned, plan.requires_replace, diagnostics))

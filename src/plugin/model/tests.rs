@@ -1,0 +1,160 @@
+//! Round trips between values and models, and the paths in errors.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::plugin::value::Type;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum Mode {
+    Mutable,
+    Immutable,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+struct Filter {
+    filter: String,
+    #[serde(rename = "filter_type")]
+    kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+struct Model {
+    name: String,
+    count: i32,
+    mode: Mode,
+    scan: Option<bool>,
+    arn: Known<String>,
+    tags: Option<BTreeMap<String, String>>,
+    subnets: BTreeSet<String>,
+    filters: Vec<Filter>,
+    single: Option<Filter>,
+}
+
+fn ty() -> Type {
+    let filter = Type::object([
+        ("filter".to_owned(), Type::String),
+        ("filter_type".to_owned(), Type::String),
+    ]);
+    Type::object([
+        ("name".to_owned(), Type::String),
+        ("count".to_owned(), Type::Number),
+        ("mode".to_owned(), Type::String),
+        ("scan".to_owned(), Type::Bool),
+        ("arn".to_owned(), Type::String),
+        ("tags".to_owned(), Type::map(Type::String)),
+        ("subnets".to_owned(), Type::set(Type::String)),
+        ("filters".to_owned(), Type::list(filter.clone())),
+        ("single".to_owned(), filter),
+        ("extra".to_owned(), Type::String),
+    ])
+}
+
+fn model() -> Model {
+    Model {
+        name: "app".into(),
+        count: 3,
+        mode: Mode::Immutable,
+        scan: None,
+        arn: Known::Unknown,
+        tags: Some(BTreeMap::from([("env".to_owned(), "prod".to_owned())])),
+        subnets: BTreeSet::from(["subnet-b".to_owned(), "subnet-a".to_owned()]),
+        filters: vec![Filter {
+            filter: "dev-*".into(),
+            kind: "WILDCARD".into(),
+        }],
+        single: None,
+    }
+}
+
+#[test]
+fn a_model_round_trips_through_a_value_of_its_schema_type() {
+    let value = conform(to_value(&model()).unwrap_or(Value::Null), &ty());
+    assert_eq!(value.attr("mode"), Some(&Value::from("IMMUTABLE")));
+    assert!(value.attr("arn").is_some_and(Value::is_unknown));
+    assert_eq!(value.attr("extra"), Some(&Value::Null), "filled in as null");
+    assert_eq!(
+        value.attr("subnets"),
+        Some(&Value::Set(vec!["subnet-a".into(), "subnet-b".into()]))
+    );
+    // The value encodes under the schema type, so Terraform can read it.
+    assert!(crate::plugin::value::encode_msgpack(&value, &ty()).is_ok());
+    let back: Model = from_value(&value).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, model());
+}
+
+#[test]
+fn null_and_unknown_read_as_none_for_options_and_apart_for_known() {
+    let mut value = conform(to_value(&model()).unwrap_or(Value::Null), &ty());
+    if let Value::Object(map) = &mut value {
+        map.insert("scan".into(), Value::unknown());
+        map.insert("arn".into(), Value::Null);
+    }
+    let back: Model = from_value(&value).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.scan, None);
+    assert_eq!(back.arn, Known::Null);
+}
+
+#[test]
+fn a_missing_required_value_is_an_error_at_its_path() {
+    let mut value = conform(to_value(&model()).unwrap_or(Value::Null), &ty());
+    if let Value::Object(map) = &mut value {
+        map.insert("name".into(), Value::unknown());
+    }
+    let error = from_value::<Model>(&value).err();
+    assert_eq!(
+        error.map(|e| (e.path.to_string(), e.message)),
+        Some(("name".to_owned(), "is not known yet".to_owned()))
+    );
+}
+
+#[test]
+fn errors_inside_nested_blocks_name_the_element() {
+    let mut value = conform(to_value(&model()).unwrap_or(Value::Null), &ty());
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "filters".into(),
+            Value::List(vec![Value::Object(BTreeMap::from([
+                ("filter".to_owned(), Value::from("x")),
+                ("filter_type".to_owned(), Value::from(7)),
+            ]))]),
+        );
+        map.insert("mode".into(), Value::from("SOMETIMES"));
+    }
+    let error = from_value::<Model>(&value)
+        .err()
+        .map(|e| e.path.to_string());
+    // Fields are read in attribute order: `filters` comes before `mode`.
+    assert_eq!(error.as_deref(), Some("filters[0].filter_type"));
+}
+
+#[test]
+fn numbers_must_fit_the_field() {
+    #[derive(Debug, Deserialize)]
+    struct Port {
+        #[allow(dead_code)]
+        port: u16,
+    }
+    let value = Value::Object(BTreeMap::from([("port".to_owned(), Value::from(70_000))]));
+    let error = from_value::<Port>(&value).err();
+    assert_eq!(error.map(|e| e.path.to_string()), Some("port".to_owned()));
+    let half = Value::Object(BTreeMap::from([(
+        "port".to_owned(),
+        Value::Number("1.5".parse().unwrap_or_default()),
+    )]));
+    assert!(from_value::<Port>(&half).is_err());
+}
+
+#[test]
+fn a_model_with_fewer_fields_ignores_the_rest() {
+    #[derive(Debug, Deserialize)]
+    struct NameOnly {
+        name: String,
+    }
+    let value = conform(to_value(&model()).unwrap_or(Value::Null), &ty());
+    let name = from_value::<NameOnly>(&value).map(|m| m.name).ok();
+    assert_eq!(name.as_deref(), Some("app"));
+}

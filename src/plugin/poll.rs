@@ -1,0 +1,284 @@
+//! One poller for every wait, in the shape of terraform-plugin-sdk's `StateChangeConf`: a
+//! refresh function reports the object's state; the wait ends when the state is a target,
+//! goes on while it is pending, and fails on any other state, on a final refresh error, at the
+//! deadline, or when Terraform asks the provider to stop. A classification hook decides which
+//! refresh errors are transient (polled through) and which are final.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::resource::CallContext;
+
+/// Whether a refresh error ends the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Poll again after the usual delay (throttling, a read right after a write).
+    Transient,
+    /// Stop waiting and report the error.
+    Final,
+}
+
+/// Every refresh error is final: the classification for waits that retry nothing.
+pub fn all_final<E>(_error: &E) -> ErrorKind {
+    ErrorKind::Final
+}
+
+/// Why a wait ended without reaching a target state.
+#[derive(Debug)]
+pub enum WaitError<S, E> {
+    /// The deadline passed; the last state seen and the last transient error, if any.
+    Timeout {
+        /// The wait's time limit.
+        timeout: Duration,
+        /// The last state the refresh reported.
+        last_state: Option<S>,
+        /// The last transient error, if the last refresh failed.
+        last_error: Option<E>,
+    },
+    /// Terraform sent StopProvider.
+    Stopped,
+    /// The refresh failed with a final error.
+    Failed(E),
+    /// The refresh reported a state that is neither pending nor a target.
+    Unexpected(S),
+}
+
+/// How a wait polls: its time limit and the delays between refreshes (doubling from
+/// `first_delay` up to `max_delay`).
+#[derive(Debug, Clone, Copy)]
+pub struct Poller {
+    /// The time limit of the whole wait.
+    pub timeout: Duration,
+    /// The delay before the second refresh.
+    pub first_delay: Duration,
+    /// The longest delay between refreshes.
+    pub max_delay: Duration,
+}
+
+impl Poller {
+    /// A wait of at most `timeout`, polling after 500 ms, then doubling up to 10 s.
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+
+    /// The same wait with other delays.
+    pub fn delays(mut self, first: Duration, max: Duration) -> Self {
+        self.first_delay = first;
+        self.max_delay = max;
+        self
+    }
+
+    /// Polls `refresh` until it reports one of `target` (returned), while it reports one of
+    /// `pending`. Each refresh is bounded by the deadline too, so a hung call cannot outlive
+    /// the wait.
+    pub async fn until<S, E, F, Fut>(
+        &self,
+        ctx: &CallContext,
+        pending: &[S],
+        target: &[S],
+        mut refresh: F,
+        classify: impl Fn(&E) -> ErrorKind,
+    ) -> Result<S, WaitError<S, E>>
+    where
+        S: PartialEq + Debug,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<S, E>>,
+    {
+        let deadline = Instant::now() + self.timeout;
+        let mut delay = self.first_delay;
+        let mut last_state = None;
+        let mut last_error = None;
+        loop {
+            let refreshed = tokio::select! {
+                biased;
+                () = ctx.cancelled() => return Err(WaitError::Stopped),
+                result = tokio::time::timeout_at(deadline, refresh()) => result,
+            };
+            match refreshed {
+                Err(_elapsed) => {
+                    return Err(WaitError::Timeout {
+                        timeout: self.timeout,
+                        last_state,
+                        last_error,
+                    });
+                }
+                Ok(Ok(state)) if target.contains(&state) => return Ok(state),
+                Ok(Ok(state)) if pending.contains(&state) => {
+                    tracing::debug!(?state, "still waiting");
+                    last_state = Some(state);
+                    last_error = None;
+                }
+                Ok(Ok(state)) => return Err(WaitError::Unexpected(state)),
+                Ok(Err(error)) => match classify(&error) {
+                    ErrorKind::Final => return Err(WaitError::Failed(error)),
+                    ErrorKind::Transient => last_error = Some(error),
+                },
+            }
+            if Instant::now() + delay > deadline {
+                return Err(WaitError::Timeout {
+                    timeout: self.timeout,
+                    last_state,
+                    last_error,
+                });
+            }
+            tokio::select! {
+                () = ctx.cancelled() => return Err(WaitError::Stopped),
+                () = tokio::time::sleep(delay) => {}
+            }
+            delay = (delay * 2).min(self.max_delay);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum State {
+        Pending,
+        Done,
+        Broken,
+    }
+
+    fn fast(timeout_ms: u64) -> Poller {
+        Poller::new(Duration::from_millis(timeout_ms))
+            .delays(Duration::from_millis(1), Duration::from_millis(4))
+    }
+
+    /// A refresh that reports `states` in turn (the last one forever) and counts its calls.
+    fn script(
+        states: Vec<Result<State, &'static str>>,
+    ) -> (
+        Arc<AtomicUsize>,
+        impl FnMut() -> std::future::Ready<Result<State, &'static str>>,
+    ) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let refresh = move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(states[n.min(states.len() - 1)].clone())
+        };
+        (calls, refresh)
+    }
+
+    #[tokio::test]
+    async fn waits_through_pending_states_until_a_target() {
+        let (calls, refresh) = script(vec![
+            Ok(State::Pending),
+            Ok(State::Pending),
+            Ok(State::Done),
+        ]);
+        let done = fast(1000)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                refresh,
+                all_final,
+            )
+            .await;
+        assert_eq!(done.ok(), Some(State::Done));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_unexpected_state_or_a_final_error_ends_the_wait() {
+        let (_, refresh) = script(vec![Ok(State::Pending), Ok(State::Broken)]);
+        let result = fast(1000)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                refresh,
+                all_final,
+            )
+            .await;
+        assert!(matches!(result, Err(WaitError::Unexpected(State::Broken))));
+        let (calls, refresh) = script(vec![Err("denied"), Ok(State::Done)]);
+        let result = fast(1000)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                refresh,
+                all_final,
+            )
+            .await;
+        assert!(matches!(result, Err(WaitError::Failed("denied"))));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn transient_errors_are_polled_through() {
+        let (calls, refresh) = script(vec![Err("throttled"), Err("throttled"), Ok(State::Done)]);
+        let result = fast(1000)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                refresh,
+                |_| ErrorKind::Transient,
+            )
+            .await;
+        assert_eq!(result.ok(), Some(State::Done));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn the_deadline_bounds_the_wait_and_even_a_hung_refresh() {
+        let (_, refresh) = script(vec![Ok(State::Pending)]);
+        let result = fast(20)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                refresh,
+                all_final,
+            )
+            .await;
+        assert!(matches!(
+            result,
+            Err(WaitError::Timeout {
+                last_state: Some(State::Pending),
+                ..
+            })
+        ));
+        let started = std::time::Instant::now();
+        let hung = || std::future::pending::<Result<State, &'static str>>();
+        let result = fast(50)
+            .until(
+                &CallContext::default(),
+                &[State::Pending],
+                &[State::Done],
+                hung,
+                all_final,
+            )
+            .await;
+        assert!(matches!(result, Err(WaitError::Timeout { .. })));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_the_wait() {
+        let token = CancellationToken::new();
+        let ctx = CallContext::new(token.clone());
+        let (_, refresh) = script(vec![Ok(State::Pending)]);
+        let poller = Poller::new(Duration::from_secs(60));
+        let wait = poller.until(&ctx, &[State::Pending], &[State::Done], refresh, all_final);
+        token.cancel();
+        assert!(matches!(wait.await, Err(WaitError::Stopped)));
+    }
+}
