@@ -149,6 +149,14 @@ pub enum CallError {
     /// Terraform sent StopProvider.
     #[error("cancelled by Terraform")]
     Stopped,
+    /// The object is gone: AWS no longer reports it.
+    #[error("{what} {name:?} no longer exists")]
+    NotFound {
+        /// What kind of object, such as `ECS cluster`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
     /// The request could not be built from the configuration.
     #[error("building the {0} request: {1}")]
     Build(&'static str, String),

@@ -150,10 +150,13 @@ pub fn validate(config: &Value) -> Diagnostics {
         }
     }
     if let Some(default_tags) = attrs.block("default_tags") {
-        diagnostics.extend(tags::validate_tags(
-            &default_tags,
-            AttributePath::root("default_tags").attr("tags"),
-        ));
+        diagnostics.extend(
+            #[allow(deprecated)]
+            tags::validate_tags(
+                &default_tags,
+                AttributePath::root("default_tags").attr("tags"),
+            ),
+        );
     }
     diagnostics
 }

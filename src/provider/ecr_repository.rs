@@ -14,7 +14,7 @@ use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
-use super::validate;
+use super::validate::legacy as validate;
 use crate::plugin::attrs::{self, Attrs};
 use crate::plugin::{
     Applied, Attribute, AttributePath, Block, CallContext, Diagnostic, Diagnostics, NestedBlock,
@@ -737,7 +737,10 @@ impl Resource for EcrRepository {
                 )),
             }
         }
-        diags.extend(tags::validate_tags(&attrs, AttributePath::root("tags")));
+        diags.extend(
+            #[allow(deprecated)]
+            tags::validate_tags(&attrs, AttributePath::root("tags")),
+        );
         diags
     }
 
@@ -746,8 +749,9 @@ impl Resource for EcrRepository {
             Ok(clients) => clients.default_tags.clone(),
             Err(_) => BTreeMap::new(),
         };
-        let tags_all = tags::plan_tags_all(&default_tags, plan.planned("tags"));
-        plan.set("tags_all", tags_all);
+        if let Err(d) = tags::plan_tags_all(plan, &default_tags) {
+            return d;
+        }
         if plan.planned("encryption_type") == &attrs::string("AES256")
             && plan.config("kms_key").is_null()
         {

@@ -1,22 +1,25 @@
-//! `todo_ecs_cluster`: the ECS cluster that Fargate services run in.
-//! Schema, validation, plan modification, CRUD and import live together here.
+//! `todo_ecs_cluster`: the ECS cluster that Fargate services run in. The schema and the
+//! model come first, then the finder and status, then the Resource implementation.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use serde::{Deserialize, Serialize};
 
 use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
-use crate::plugin::attrs::{self, Attrs};
+use super::validate;
+use crate::plugin::model::{from_value, to_value};
+use crate::plugin::poll::{Poller, WaitError, all_final};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
-    Applied, Attribute, AttributePath, Block, CallContext, Diagnostic, Diagnostics, Resource,
-    ResourcePlan, Schema, Type, Value,
+    Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
+    Schema, Type, Value,
 };
 
 /// How long destroy waits for services and tasks that are on their way out (DRAINING services,
@@ -38,38 +41,71 @@ impl EcsCluster {
 fn schema() -> Schema {
     Schema::new(
         Block::new("An ECS cluster for Fargate services.")
-            .attribute(Attribute::computed("id", Type::String).stable().describe("The cluster name."))
+            .attribute(
+                Attribute::computed("id", Type::String)
+                    .stable()
+                    .describe("The cluster name."),
+            )
             .attribute(
                 Attribute::required("name", Type::String)
                     .requires_replace()
-                    .describe("Cluster name (1-255 letters, digits, `-` and `_`). Changing it replaces the cluster."),
+                    .validate(validate::ecs_name())
+                    .subject("cluster name")
+                    .describe("Cluster name."),
             )
             .attribute(
                 Attribute::optional("container_insights", Type::Bool)
                     .default(Value::Bool(false))
                     .describe("Enable CloudWatch Container Insights. Updated in place."),
             )
-            .attribute(Attribute::optional("tags", Type::map(Type::String)).describe("Tags for the cluster."))
-            .attribute(Attribute::computed("tags_all", Type::map(Type::String)).describe(
+            .attribute(tags::tags_attribute("Tags for the cluster."))
+            .attribute(tags::tags_all_attribute(
                 "The cluster's tags, including the provider's `default_tags`.",
             ))
-            .attribute(Attribute::computed("arn", Type::String).stable().describe("The cluster ARN.")),
+            .attribute(
+                Attribute::computed("arn", Type::String)
+                    .stable()
+                    .describe("The cluster ARN."),
+            ),
     )
 }
 
-/// Checks a cluster name: 1-255 letters, digits, hyphens and underscores.
-pub fn check_cluster_name(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name.len() <= 255
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a valid cluster name: use 1-255 letters, digits, '-' and '_'"
-        ))
+/// The cluster as configuration, plan and state hold it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ClusterModel {
+    id: Known<String>,
+    name: String,
+    container_insights: bool,
+    tags: Option<BTreeMap<String, String>>,
+    tags_all: Known<BTreeMap<String, String>>,
+    arn: Known<String>,
+}
+
+/// ECS's cluster statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterStatus {
+    /// Ready for services.
+    Active,
+    /// Being created.
+    Provisioning,
+    /// Being deleted.
+    Deprovisioning,
+    /// Creation failed.
+    Failed,
+    /// Deleted; ECS still reports it for a while.
+    Inactive,
+}
+
+impl ClusterStatus {
+    /// Reads ECS's status text; an unreported status counts as ACTIVE.
+    pub fn parse(text: Option<&str>) -> Self {
+        match text {
+            Some("PROVISIONING") => ClusterStatus::Provisioning,
+            Some("DEPROVISIONING") => ClusterStatus::Deprovisioning,
+            Some("FAILED") => ClusterStatus::Failed,
+            Some("INACTIVE") => ClusterStatus::Inactive,
+            _ => ClusterStatus::Active,
+        }
     }
 }
 
@@ -83,80 +119,22 @@ struct ClusterState {
 }
 
 impl ClusterState {
-    fn to_value(
+    /// The state to record: the resource's own tags are told from the default tags by
+    /// `prior_tags` (the configured tags), as for every resource with `tags_all`.
+    fn flatten(
         &self,
         prior_tags: Option<&BTreeMap<String, String>>,
         default_tags: &BTreeMap<String, String>,
-    ) -> Value {
-        let own = tags::own_tags(&self.tags, default_tags, prior_tags);
-        attrs::object([
-            ("id", attrs::string(self.name.clone())),
-            ("name", attrs::string(self.name.clone())),
-            ("container_insights", Value::Bool(self.container_insights)),
-            ("tags", attrs::string_map(own.as_ref())),
-            ("tags_all", attrs::string_map(Some(&self.tags))),
-            ("arn", attrs::string(self.arn.clone())),
-        ])
+    ) -> ClusterModel {
+        ClusterModel {
+            id: Known::Value(self.name.clone()),
+            name: self.name.clone(),
+            container_insights: self.container_insights,
+            tags: tags::own_tags(&self.tags, default_tags, prior_tags),
+            tags_all: Known::Value(self.tags.clone()),
+            arn: Known::Value(self.arn.clone()),
+        }
     }
-}
-
-/// ECS tags from a map.
-pub fn ecs_tags(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
-    (!tags.is_empty()).then(|| {
-        tags.iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect()
-    })
-}
-
-/// A map from ECS tags.
-pub fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            ))
-        })
-        .collect()
-}
-
-/// Brings an ECS resource's tags from `current` to `wanted`.
-pub async fn sync_ecs_tags(
-    clients: &AwsClients,
-    arn: &str,
-    current: &BTreeMap<String, String>,
-    wanted: &BTreeMap<String, String>,
-    ctx: &CallContext,
-) -> Result<(), CallError> {
-    let tags::TagChanges { removed, changed } = tags::changes(current, wanted);
-    if !removed.is_empty() {
-        call(
-            ctx,
-            "ecs:UntagResource",
-            clients
-                .ecs
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed))
-                .send(),
-        )
-        .await?;
-    }
-    if !changed.is_empty() {
-        call(
-            ctx,
-            "ecs:TagResource",
-            clients
-                .ecs
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(ecs_tags(&changed))
-                .send(),
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 fn insights_setting(enabled: bool) -> ClusterSetting {
@@ -166,76 +144,138 @@ fn insights_setting(enabled: bool) -> ClusterSetting {
         .build()
 }
 
+/// Reads the cluster named `name` (or ARN); `None` when ECS reports no live cluster by it.
+async fn find_cluster(
+    clients: &AwsClients,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<Option<ClusterState>, CallError> {
+    let request = clients
+        .ecs
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Tags)
+        .include(ClusterField::Settings);
+    let output = call(ctx, "ecs:DescribeClusters", request.send()).await?;
+    let Some(cluster) = output.clusters().iter().find(|c| {
+        ClusterStatus::parse(c.status()) != ClusterStatus::Inactive
+            && (c.cluster_name() == Some(name) || c.cluster_arn() == Some(name))
+    }) else {
+        return Ok(None);
+    };
+    let container_insights = cluster.settings().iter().any(|s| {
+        s.name() == Some(&ClusterSettingName::ContainerInsights)
+            && matches!(s.value(), Some("enabled" | "enhanced"))
+    });
+    Ok(Some(ClusterState {
+        name: cluster.cluster_name().unwrap_or(name).to_owned(),
+        arn: cluster.cluster_arn().unwrap_or_default().to_owned(),
+        container_insights,
+        tags: tags::ecs_tag_map(cluster.tags()),
+    }))
+}
+
+/// How many ACTIVE services the cluster reports (0 when it is gone).
+async fn active_services(
+    clients: &AwsClients,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<i32, CallError> {
+    let request = clients.ecs.describe_clusters().clusters(name);
+    let output = call(ctx, "ecs:DescribeClusters", request.send()).await?;
+    Ok(output
+        .clusters()
+        .iter()
+        .filter(|c| ClusterStatus::parse(c.status()) != ClusterStatus::Inactive)
+        .map(|c| c.active_services_count())
+        .sum())
+}
+
+/// Where a DeleteCluster attempt stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deletion {
+    /// ECS deleted the cluster (or had none).
+    Deleted,
+    /// ECS refused because services or tasks are still stopping: try again.
+    Draining,
+}
+
+/// Why a cluster cannot be deleted.
+#[derive(Debug)]
+enum DeleteError {
+    /// It still runs services or holds container instances.
+    InUse(CallError),
+    /// Any other failure.
+    Call(CallError),
+}
+
+/// ECS refuses DeleteCluster with these while services or tasks are still on their way out.
+const STILL_STOPPING: [&str; 3] = [
+    "ClusterContainsServicesException",
+    "ClusterContainsTasksException",
+    "UpdateInProgressException",
+];
+
+/// One DeleteCluster attempt.
+async fn try_delete(
+    clients: &AwsClients,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<Deletion, DeleteError> {
+    let request = clients.ecs.delete_cluster().cluster(name);
+    let error = match call(ctx, "ecs:DeleteCluster", request.send()).await {
+        Ok(_) => return Ok(Deletion::Deleted),
+        Err(error) if error.is(&["ClusterNotFoundException"]) => return Ok(Deletion::Deleted),
+        Err(error) => error,
+    };
+    if error.is(&["ClusterContainsContainerInstancesException"]) {
+        return Err(DeleteError::InUse(error));
+    }
+    if !error.is(&STILL_STOPPING) {
+        return Err(DeleteError::Call(error));
+    }
+    // ECS refuses while a deleted service is still DRAINING or its tasks are still stopping
+    // (a service destroyed just before its cluster): wait for that. An ACTIVE service is not
+    // going away: say so at once.
+    match active_services(clients, name, ctx).await {
+        Ok(0) => {
+            tracing::info!(cluster = %name, %error, "waiting for the cluster's services and tasks to stop");
+            Ok(Deletion::Draining)
+        }
+        Ok(_) => Err(DeleteError::InUse(error)),
+        Err(other) => Err(DeleteError::Call(other)),
+    }
+}
+
+fn still_in_use(name: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Cluster still runs services",
+        format!(
+            "ECS cluster {name:?} still has services or tasks, so it was not deleted. Destroy its \
+             services first (a todo_fargate_service that references the cluster is destroyed \
+             before it when both are in one configuration). {reason}"
+        ),
+    )
+    .into()
+}
+
 impl EcsCluster {
-    async fn describe(
-        &self,
-        clients: &AwsClients,
-        name: &str,
-        ctx: &CallContext,
-    ) -> Result<Option<ClusterState>, CallError> {
-        let output = call(
-            ctx,
-            "ecs:DescribeClusters",
-            clients
-                .ecs
-                .describe_clusters()
-                .clusters(name)
-                .include(ClusterField::Tags)
-                .include(ClusterField::Settings)
-                .send(),
-        )
-        .await?;
-        let Some(cluster) = output.clusters().iter().find(|c| {
-            c.status() != Some("INACTIVE")
-                && (c.cluster_name() == Some(name) || c.cluster_arn() == Some(name))
-        }) else {
-            return Ok(None);
-        };
-        let container_insights = cluster.settings().iter().any(|s| {
-            s.name() == Some(&ClusterSettingName::ContainerInsights)
-                && matches!(s.value(), Some("enabled" | "enhanced"))
-        });
-        Ok(Some(ClusterState {
-            name: cluster.cluster_name().unwrap_or(name).to_owned(),
-            arn: cluster.cluster_arn().unwrap_or_default().to_owned(),
-            container_insights,
-            tags: tag_map(cluster.tags()),
-        }))
-    }
-
-    /// How many ACTIVE services the cluster reports (0 when it is gone).
-    async fn active_services(
-        &self,
-        clients: &AwsClients,
-        name: &str,
-        ctx: &CallContext,
-    ) -> Result<i32, CallError> {
-        let output = call(
-            ctx,
-            "ecs:DescribeClusters",
-            clients.ecs.describe_clusters().clusters(name).send(),
-        )
-        .await?;
-        Ok(output
-            .clusters()
-            .iter()
-            .filter(|c| c.status() != Some("INACTIVE"))
-            .map(|c| c.active_services_count())
-            .sum())
-    }
-
+    /// The cluster as it now is, for the state after a create or update.
     async fn state_after_change(
         &self,
         clients: &AwsClients,
-        name: &str,
-        planned: &Value,
+        planned: &ClusterModel,
         ctx: &CallContext,
-    ) -> Result<Option<Value>, CallError> {
-        let prior_tags = Attrs(planned).string_map("tags");
-        Ok(self
-            .describe(clients, name, ctx)
-            .await?
-            .map(|c| c.to_value(prior_tags.as_ref(), &clients.default_tags)))
+    ) -> Result<Option<Value>, Diagnostics> {
+        let found = find_cluster(clients, &planned.name, ctx)
+            .await
+            .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read ECS cluster")))?;
+        match found {
+            Some(cluster) => Ok(Some(to_value(
+                &cluster.flatten(planned.tags.as_ref(), &clients.default_tags),
+            )?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -249,60 +289,36 @@ impl Resource for EcsCluster {
         schema()
     }
 
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let attrs = Attrs(config);
-        if let Some(name) = attrs.string("name")
-            && let Err(reason) = check_cluster_name(&name)
-        {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("name"),
-                "Invalid cluster name",
-                reason,
-            ));
-        }
-        diags.extend(tags::validate_tags(&attrs, AttributePath::root("tags")));
-        diags
-    }
-
     async fn modify_plan(&self, plan: &mut ResourcePlan, _ctx: &CallContext) -> Diagnostics {
         let default_tags = self
             .clients
             .get()
             .map(|c| c.default_tags.clone())
             .unwrap_or_default();
-        let tags_all = tags::plan_tags_all(&default_tags, plan.planned("tags"));
-        plan.set("tags_all", tags_all);
-        Diagnostics::new()
+        tags::plan_tags_all(plan, &default_tags)
+            .err()
+            .unwrap_or_default()
     }
 
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        let clients = match self.clients.get() {
-            Ok(clients) => clients,
-            Err(d) => return Applied::failed(None, d),
+        let (clients, planned) = match (self.clients.get(), from_value::<ClusterModel>(planned)) {
+            (Ok(clients), Ok(planned)) => (clients, planned),
+            (Err(d), _) => return Applied::failed(None, d),
+            (_, Err(e)) => return Applied::failed(None, e),
         };
-        let attrs = Attrs(planned);
-        let name = attrs.string("name").unwrap_or_default();
-        let tags_all = tags::merge(&clients.default_tags, attrs.string_map("tags").as_ref());
-        let created = call(
-            ctx,
-            "ecs:CreateCluster",
-            clients
-                .ecs
-                .create_cluster()
-                .cluster_name(&name)
-                .settings(insights_setting(
-                    attrs.bool("container_insights").unwrap_or(false),
-                ))
-                .set_tags(ecs_tags(&tags_all))
-                .send(),
-        )
-        .await;
-        if let Err(error) = created {
+        let name = &planned.name;
+        let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+        let request = clients
+            .ecs
+            .create_cluster()
+            .cluster_name(name)
+            .settings(insights_setting(planned.container_insights))
+            .set_tags(tags::ecs_tags(&tags_all));
+        if let Err(error) = call(ctx, "ecs:CreateCluster", request.send()).await {
             return Applied::failed(None, error.diagnostic("Cannot create ECS cluster"));
         }
         tracing::info!(cluster = %name, "created ECS cluster");
-        match self.state_after_change(clients, &name, planned, ctx).await {
+        match self.state_after_change(clients, &planned, ctx).await {
             Ok(Some(state)) => Applied::ok(state),
             Ok(None) => Applied::failed(
                 None,
@@ -311,55 +327,45 @@ impl Resource for EcsCluster {
                     format!("ECS created {name:?} but does not report it."),
                 ),
             ),
-            Err(error) => {
-                Applied::failed(None, error.diagnostic("Cannot read the new ECS cluster"))
-            }
+            Err(d) => Applied::failed(None, d),
         }
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
         let clients = self.clients.get()?;
-        let Some(name) = Attrs(state).string("name") else {
-            return Ok(None);
-        };
-        self.state_after_change(clients, &name, state, ctx)
-            .await
-            .map_err(|e| e.diagnostic("Cannot read ECS cluster").into())
+        let state: ClusterModel = from_value(state)?;
+        self.state_after_change(clients, &state, ctx).await
     }
 
     async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
-        let clients = match self.clients.get() {
-            Ok(clients) => clients,
-            Err(d) => return Applied::failed(Some(prior.clone()), d),
-        };
-        let attrs = Attrs(planned);
-        let name = attrs.string("name").unwrap_or_default();
+        let (clients, planned_model) =
+            match (self.clients.get(), from_value::<ClusterModel>(planned)) {
+                (Ok(clients), Ok(planned)) => (clients, planned),
+                (Err(d), _) => return Applied::failed(Some(prior.clone()), d),
+                (_, Err(e)) => return Applied::failed(Some(prior.clone()), e),
+            };
+        let name = &planned_model.name;
         let result = async {
-            let current = self.describe(clients, &name, ctx).await?.ok_or_else(|| {
-                CallError::Build(
-                    "cluster update",
-                    format!("cluster {name:?} no longer exists"),
-                )
-            })?;
-            let insights = attrs.bool("container_insights").unwrap_or(false);
-            if current.container_insights != insights {
-                call(
-                    ctx,
-                    "ecs:UpdateCluster",
-                    clients
-                        .ecs
-                        .update_cluster()
-                        .cluster(&name)
-                        .settings(insights_setting(insights))
-                        .send(),
-                )
-                .await?;
+            let current =
+                find_cluster(clients, name, ctx)
+                    .await?
+                    .ok_or_else(|| CallError::NotFound {
+                        what: "ECS cluster",
+                        name: name.clone(),
+                    })?;
+            if current.container_insights != planned_model.container_insights {
+                let request = clients
+                    .ecs
+                    .update_cluster()
+                    .cluster(name)
+                    .settings(insights_setting(planned_model.container_insights));
+                call(ctx, "ecs:UpdateCluster", request.send()).await?;
             }
-            let wanted = tags::merge(&clients.default_tags, attrs.string_map("tags").as_ref());
-            sync_ecs_tags(clients, &current.arn, &current.tags, &wanted, ctx).await
+            let wanted = tags::merge(&clients.default_tags, planned_model.tags.as_ref());
+            tags::sync_ecs_tags(clients, &current.arn, &current.tags, &wanted, ctx).await
         }
         .await;
-        let state = self.state_after_change(clients, &name, planned, ctx).await;
+        let state = self.state_after_change(clients, &planned_model, ctx).await;
         match (result, state) {
             (Ok(()), Ok(Some(state))) => Applied::ok(state),
             (Err(error), Ok(state)) => Applied::failed(
@@ -370,85 +376,56 @@ impl Resource for EcsCluster {
                 None,
                 Diagnostic::error("Cluster vanished", format!("{name:?} no longer exists.")),
             ),
-            (_, Err(error)) => Applied::failed(
-                Some(prior.clone()),
-                error.diagnostic("Cannot update ECS cluster"),
-            ),
+            (_, Err(d)) => Applied::failed(Some(prior.clone()), d),
         }
     }
 
     async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
-        let clients = match self.clients.get() {
-            Ok(clients) => clients,
-            Err(d) => return d,
+        let (clients, prior) = match (self.clients.get(), from_value::<ClusterModel>(prior)) {
+            (Ok(clients), Ok(prior)) => (clients, prior),
+            (Err(d), _) => return d,
+            (_, Err(e)) => return e.into(),
         };
-        let Some(name) = Attrs(prior).string("name") else {
-            return Diagnostics::new();
-        };
-        let still_in_use = |error: &CallError| {
-            Diagnostic::error(
-                "Cluster still runs services",
-                format!(
-                    "ECS cluster {name:?} still has services or tasks, so it was not deleted. \
-                     Destroy its services first (a todo_fargate_service that references the \
-                     cluster is destroyed before it when both are in one configuration). {error}"
-                ),
-            )
-            .into()
-        };
-        let deadline = tokio::time::Instant::now() + DELETE_TIMEOUT;
-        let mut delay = Duration::from_secs(1);
-        loop {
-            let error = match call(
+        let name = &prior.name;
+        let poller =
+            Poller::new(DELETE_TIMEOUT).delays(Duration::from_secs(1), Duration::from_secs(10));
+        let deleted = poller
+            .until(
                 ctx,
-                "ecs:DeleteCluster",
-                clients.ecs.delete_cluster().cluster(&name).send(),
+                &[Deletion::Draining],
+                &[Deletion::Deleted],
+                || try_delete(clients, name, ctx),
+                all_final,
             )
-            .await
-            {
-                Ok(_) => return Diagnostics::new(),
-                Err(error) if error.is(&["ClusterNotFoundException"]) => {
-                    return Diagnostics::new();
-                }
-                Err(error) => error,
-            };
-            let transient = [
-                "ClusterContainsServicesException",
-                "ClusterContainsTasksException",
-                "UpdateInProgressException",
-            ];
-            if !error.is(&transient) {
-                return if error.is(&["ClusterContainsContainerInstancesException"]) {
-                    still_in_use(&error)
-                } else {
-                    error.diagnostic("Cannot delete ECS cluster").into()
-                };
+            .await;
+        match deleted {
+            Ok(_) => Diagnostics::new(),
+            Err(WaitError::Failed(DeleteError::InUse(error))) => {
+                still_in_use(name, &error.to_string())
             }
-            // ECS refuses while a deleted service is still DRAINING or its tasks are still
-            // stopping (a service destroyed just before its cluster): wait for that. An ACTIVE
-            // service is not going away: say so at once.
-            match self.active_services(clients, &name, ctx).await {
-                Ok(0) => {}
-                Ok(_) => return still_in_use(&error),
-                Err(CallError::Stopped) => return stopped_diagnostic().into(),
-                Err(other) => return other.diagnostic("Cannot read ECS cluster").into(),
+            Err(WaitError::Failed(DeleteError::Call(error))) => {
+                error.diagnostic("Cannot delete ECS cluster").into()
             }
-            if tokio::time::Instant::now() + delay > deadline {
-                return still_in_use(&error);
-            }
-            tracing::info!(cluster = %name, %error, "waiting for the cluster's services and tasks to stop");
-            tokio::select! {
-                () = ctx.cancelled() => return stopped_diagnostic().into(),
-                () = tokio::time::sleep(delay) => {}
-            }
-            delay = (delay * 2).min(Duration::from_secs(10));
+            Err(WaitError::Timeout { timeout, .. }) => still_in_use(
+                name,
+                &format!(
+                    "Its services and tasks were still stopping after {}s.",
+                    timeout.as_secs()
+                ),
+            ),
+            Err(WaitError::Stopped) => stopped_diagnostic().into(),
+            Err(WaitError::Unexpected(state)) => Diagnostic::error(
+                "Cannot delete ECS cluster",
+                format!("Unexpected deletion state {state:?}."),
+            )
+            .into(),
         }
     }
 
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
         let clients = self.clients.get()?;
-        match self.describe(clients, id, ctx).await {
-            Ok(Some(cluster)) => Ok(cluster.to_value(None, &clients.default_tags)),
+        match find_cluster(clients, id, ctx).await {
+            Ok(Some(cluster)) => Ok(to_value(&cluster.flatten(None, &clients.default_tags))?),
             Ok(None) => Err(Diagnostic::error(
                 "Cannot import non-existent cluster",
                 format!("ECS has no active cluster {id:?} in this account and region."),
@@ -487,7 +464,15 @@ mod tests {
         let slot = ClientSlot::default();
         let _ = slot.0.set(clients);
         let cluster = EcsCluster::new(Arc::new(slot));
-        let prior = attrs::object([("name", attrs::string("main"))]);
+        let prior = crate::plugin::model::to_value(&ClusterModel {
+            id: Known::Value("main".into()),
+            name: "main".into(),
+            container_insights: false,
+            tags: None,
+            tags_all: Known::Null,
+            arn: Known::Null,
+        })
+        .unwrap_or(Value::Null);
 
         let started = std::time::Instant::now();
         let diagnostics = cluster.delete(&prior, &CallContext::default()).await;

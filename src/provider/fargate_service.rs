@@ -21,9 +21,9 @@ use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::ecr_image::{self, ImageLookupError, ImageSelector};
-use super::ecs_cluster::{ecs_tags, sync_ecs_tags, tag_map};
 use super::tags;
-use super::validate;
+use super::tags::{ecs_tag_map as tag_map, ecs_tags, sync_ecs_tags};
+use super::validate::legacy as validate;
 use crate::plugin::attrs::{self, Attrs};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
@@ -1276,7 +1276,7 @@ impl Resource for FargateService {
         let mut diags = Diagnostics::new();
         let a = Attrs(config);
         if let Some(name) = a.string("name")
-            && let Err(reason) = super::ecs_cluster::check_cluster_name(&name)
+            && let Err(reason) = validate::check_cluster_name(&name)
         {
             diags.push(Diagnostic::invalid(
                 AttributePath::root("name"),
@@ -1286,7 +1286,7 @@ impl Resource for FargateService {
         }
         if let Some(cluster) = a.string("cluster")
             && !validate::is_arn(&cluster)
-            && let Err(reason) = super::ecs_cluster::check_cluster_name(&cluster)
+            && let Err(reason) = validate::check_cluster_name(&cluster)
         {
             diags.push(Diagnostic::invalid(
                 AttributePath::root("cluster"),
@@ -1458,7 +1458,10 @@ impl Resource for FargateService {
                 }
             }
         }
-        diags.extend(tags::validate_tags(&a, AttributePath::root("tags")));
+        diags.extend(
+            #[allow(deprecated)]
+            tags::validate_tags(&a, AttributePath::root("tags")),
+        );
         diags
     }
 
@@ -1467,8 +1470,9 @@ impl Resource for FargateService {
     async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
         let clients = self.clients.get().ok();
         let default_tags = clients.map(|c| c.default_tags.clone()).unwrap_or_default();
-        let tags_all = tags::plan_tags_all(&default_tags, plan.planned("tags"));
-        plan.set("tags_all", tags_all);
+        if let Err(d) = tags::plan_tags_all(plan, &default_tags) {
+            return d;
+        }
 
         let container_change = match &plan.prior {
             None => true,

@@ -1,52 +1,72 @@
-//! Resource tags: validation by AWS's rules, and `tags_all`, the resource's tags merged over
-//! the provider's default tags (the resource's own value wins for the same key).
+//! Resource tags for ECR and ECS: validation by AWS's rules, `tags_all` (the resource's tags
+//! merged over the provider's default tags, the resource's own value winning for the same
+//! key), and the calls that bring a resource's tags to what the configuration asks for.
 
 use std::collections::BTreeMap;
 
-use crate::plugin::attrs::{Attrs, string_map};
-use crate::plugin::{AttributePath, Diagnostic, Diagnostics, Value};
+use serde::{Deserialize, Serialize};
+
+use super::aws_error::{CallError, call};
+use super::config::AwsClients;
+use crate::plugin::attrs::Attrs;
+use crate::plugin::{
+    Attribute, AttributePath, CallContext, Diagnostic, Diagnostics, Known, ResourcePlan, Type,
+    Validator,
+};
 
 /// The largest number of tags AWS allows on a resource.
 pub const MAX_TAGS: usize = 50;
 
-/// Checks a `tags` map attribute of `attrs` (keys 1-128 characters, values up to 256, not
-/// starting with `aws:`).
+/// The `tags` argument of a resource, with AWS's tag rules ([`validators`]).
+pub fn tags_attribute(description: &str) -> Attribute {
+    let mut attribute = Attribute::optional("tags", Type::map(Type::String))
+        .describe(description)
+        .subject("tag");
+    attribute.validators = validators();
+    attribute
+}
+
+/// The computed `tags_all` attribute of a resource: its tags with the provider's defaults.
+pub fn tags_all_attribute(description: &str) -> Attribute {
+    Attribute::computed("tags_all", Type::map(Type::String)).describe(description)
+}
+
+/// The validators of a `tags` attribute: at most 50 tags, keys of 1-128 characters that do
+/// not start with `aws:`, values of at most 256 characters.
+pub fn validators() -> Vec<Validator> {
+    vec![
+        Validator::MaxItems(MAX_TAGS),
+        Validator::Keys(Box::new(Validator::Length(1, 128))),
+        Validator::Keys(Box::new(Validator::custom(
+            "Keys do not start with `aws:`, a prefix AWS reserves.",
+            |key| {
+                if key.to_ascii_lowercase().starts_with("aws:") {
+                    Err(format!(
+                        "Tag key {key:?} uses the reserved prefix \"aws:\"."
+                    ))
+                } else {
+                    Ok(())
+                }
+            },
+        ))),
+        Validator::Elements(Box::new(Validator::Length(0, 256))),
+    ]
+}
+
+/// Checks a `tags` map attribute of `attrs`; kept for the resources not yet on typed models.
+#[deprecated(note = "use tags_attribute(), whose validators the plugin layer runs")]
 pub fn validate_tags(attrs: &Attrs<'_>, path: AttributePath) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     let Some(tags) = attrs.string_map("tags") else {
         return diagnostics;
     };
-    if tags.len() > MAX_TAGS {
-        diagnostics.push(Diagnostic::invalid(
-            path.clone(),
-            "Too many tags",
-            format!(
-                "AWS allows at most {MAX_TAGS} tags; this map has {}.",
-                tags.len()
-            ),
-        ));
-    }
-    for (key, value) in &tags {
-        let key_path = path.clone().key(key);
-        if key.is_empty() || key.chars().count() > 128 {
+    let value = crate::plugin::attrs::string_map(Some(&tags));
+    for validator in validators() {
+        for (relative, detail) in validator.check(&value) {
             diagnostics.push(Diagnostic::invalid(
-                key_path.clone(),
-                "Invalid tag key",
-                "Tag keys must be 1 to 128 characters long.",
-            ));
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") {
-            diagnostics.push(Diagnostic::invalid(
-                key_path.clone(),
-                "Reserved tag key",
-                format!("Tag key {key:?} uses the reserved prefix \"aws:\"."),
-            ));
-        }
-        if value.chars().count() > 256 {
-            diagnostics.push(Diagnostic::invalid(
-                key_path,
-                "Invalid tag value",
-                "Tag values must be at most 256 characters long.",
+                relative.under(&path),
+                "Invalid tag",
+                detail,
             ));
         }
     }
@@ -94,22 +114,36 @@ pub fn changes(
     }
 }
 
-/// The planned `tags_all`: known when `tags` is wholly known, unknown otherwise.
-pub fn plan_tags_all(default_tags: &BTreeMap<String, String>, tags: &Value) -> Value {
-    let mut own = BTreeMap::new();
-    match tags {
-        Value::Null => {}
-        Value::Map(map) => {
-            for (key, value) in map {
-                match value.as_str() {
-                    Some(value) => own.insert(key.clone(), value.to_owned()),
-                    None => return Value::unknown(),
-                };
-            }
-        }
-        _ => return Value::unknown(),
-    }
-    string_map(Some(&merge(default_tags, Some(&own))))
+/// The `tags` of a plan, whose values may still be unknown.
+#[derive(Debug, Deserialize)]
+struct PlannedTags {
+    tags: Known<BTreeMap<String, Known<String>>>,
+}
+
+/// The computed `tags_all` of a plan.
+#[derive(Debug, Serialize)]
+struct PlannedTagsAll {
+    tags_all: Known<BTreeMap<String, String>>,
+}
+
+/// Plans `tags_all`: the default tags overlaid with `tags`, unknown until every tag is known.
+pub fn plan_tags_all(
+    plan: &mut ResourcePlan,
+    default_tags: &BTreeMap<String, String>,
+) -> Result<(), Diagnostics> {
+    let PlannedTags { tags } = plan.planned_model()?;
+    let tags_all = match tags {
+        Known::Unknown => Known::Unknown,
+        Known::Null => Known::Value(default_tags.clone()),
+        Known::Value(own) => own
+            .into_iter()
+            .map(|(key, value)| value.into_option().map(|value| (key, value)))
+            .collect::<Option<BTreeMap<String, String>>>()
+            .map_or(Known::Unknown, |own| {
+                Known::Value(merge(default_tags, Some(&own)))
+            }),
+    };
+    plan.update_planned(&PlannedTagsAll { tags_all })
 }
 
 /// The resource's own tags given what AWS reports (`tags_all`): the keys the configuration
@@ -132,6 +166,121 @@ pub fn own_tags(
     } else {
         Some(own)
     }
+}
+
+/// ECS tags from a map; `None` when there are none.
+pub fn ecs_tags(tags: &BTreeMap<String, String>) -> Option<Vec<aws_sdk_ecs::types::Tag>> {
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
+            .collect()
+    })
+}
+
+/// A map from ECS tags.
+pub fn ecs_tag_map(tags: &[aws_sdk_ecs::types::Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// Brings an ECS resource's tags from `current` to `wanted`.
+pub async fn sync_ecs_tags(
+    clients: &AwsClients,
+    arn: &str,
+    current: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let TagChanges { removed, changed } = changes(current, wanted);
+    if !removed.is_empty() {
+        let request = clients.ecs.untag_resource().resource_arn(arn);
+        call(
+            ctx,
+            "ecs:UntagResource",
+            request.set_tag_keys(Some(removed)).send(),
+        )
+        .await?;
+    }
+    if !changed.is_empty() {
+        let request = clients.ecs.tag_resource().resource_arn(arn);
+        call(
+            ctx,
+            "ecs:TagResource",
+            request.set_tags(ecs_tags(&changed)).send(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// ECR tags from a map; `None` when there are none.
+pub fn ecr_tags(
+    tags: &BTreeMap<String, String>,
+) -> Result<Option<Vec<aws_sdk_ecr::types::Tag>>, CallError> {
+    if tags.is_empty() {
+        return Ok(None);
+    }
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_ecr::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| CallError::Build("tag", e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// An ECR resource's tags, as ECR reports them.
+pub async fn list_ecr_tags(
+    clients: &AwsClients,
+    arn: &str,
+    ctx: &CallContext,
+) -> Result<BTreeMap<String, String>, CallError> {
+    let request = clients.ecr.list_tags_for_resource().resource_arn(arn);
+    Ok(call(ctx, "ecr:ListTagsForResource", request.send())
+        .await?
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect())
+}
+
+/// Brings an ECR resource's tags to `wanted`, from what ECR reports now.
+pub async fn sync_ecr_tags(
+    clients: &AwsClients,
+    arn: &str,
+    wanted: &BTreeMap<String, String>,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let current = list_ecr_tags(clients, arn, ctx).await?;
+    let TagChanges { removed, changed } = changes(&current, wanted);
+    if !removed.is_empty() {
+        let request = clients.ecr.untag_resource().resource_arn(arn);
+        call(
+            ctx,
+            "ecr:UntagResource",
+            request.set_tag_keys(Some(removed)).send(),
+        )
+        .await?;
+    }
+    if !changed.is_empty() {
+        let request = clients.ecr.tag_resource().resource_arn(arn);
+        call(
+            ctx,
+            "ecr:TagResource",
+            request.set_tags(ecr_tags(&changed)?).send(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
