@@ -161,12 +161,7 @@ impl ResourcePlan {
     /// Overwrites the planned attributes that `patch` (a model of some or all attributes)
     /// holds; the others keep their planned values.
     pub fn update_planned<M: Serialize + ?Sized>(&mut self, patch: &M) -> Result<(), Diagnostics> {
-        if let Value::Object(attributes) = model::to_value(patch)? {
-            for (name, value) in attributes {
-                self.set(&name, value);
-            }
-        }
-        Ok(())
+        Ok(model::patch(&mut self.planned, patch)?)
     }
 
     /// Marks an attribute as forcing replacement.

@@ -202,6 +202,15 @@ pub fn to_value<M: Serialize + ?Sized>(model: &M) -> Result<Value, ModelError> {
     model.serialize(ser::ValueSerializer)
 }
 
+/// Overwrites the attributes of the object `value` that `patch` (a model of some or all of
+/// them) holds; the other attributes keep their values.
+pub fn patch<M: Serialize + ?Sized>(value: &mut Value, patch: &M) -> Result<(), ModelError> {
+    if let (Value::Object(attributes), Value::Object(changes)) = (value, to_value(patch)?) {
+        attributes.extend(changes);
+    }
+    Ok(())
+}
+
 /// Fits a value built by [`to_value`] to `ty`: a list where the type is a set becomes a set
 /// (sorted and without duplicates, in cty's order), an object gains the attributes of its type
 /// that it lacks (as null) and loses any the type does not have, and a map where the type is an

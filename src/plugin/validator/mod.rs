@@ -39,6 +39,8 @@ pub enum Validator {
     Arn(&'static [&'static str]),
     /// A duration such as `30s`, `10m` or `1h30m` (see [`parse_duration`]).
     Duration,
+    /// At least this many elements in a list, set or map.
+    MinItems(usize),
     /// At most this many elements in a list, set or map.
     MaxItems(usize),
     /// Checks every key of a map.
@@ -90,6 +92,7 @@ impl Validator {
                     .join(" or ")
             ),
             Validator::Duration => "A duration such as `30s`, `10m` or `1h30m`.".to_owned(),
+            Validator::MinItems(min) => format!("At least {min} elements."),
             Validator::MaxItems(max) => format!("At most {max} elements."),
             Validator::Keys(inner) => format!("Keys: {}", lowercase_first(&inner.describe())),
             Validator::Elements(inner) => {
@@ -134,6 +137,17 @@ impl Validator {
                         })
                     })
                     .collect(),
+                _ => Vec::new(),
+            },
+            Validator::MinItems(min) => match value {
+                Value::Map(entries) if entries.len() < *min => here(format!(
+                    "At least {min} elements are needed; this has {}.",
+                    entries.len()
+                )),
+                Value::List(items) | Value::Set(items) if items.len() < *min => here(format!(
+                    "At least {min} elements are needed; this has {}.",
+                    items.len()
+                )),
                 _ => Vec::new(),
             },
             Validator::MaxItems(max) => match value {
@@ -230,6 +244,7 @@ impl Validator {
             Validator::Custom { check, .. } => check(text),
             Validator::OneOfNumbers(_)
             | Validator::Between(..)
+            | Validator::MinItems(_)
             | Validator::MaxItems(_)
             | Validator::Keys(_)
             | Validator::Elements(_) => Ok(()),

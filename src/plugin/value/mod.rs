@@ -268,6 +268,28 @@ impl Value {
         }
     }
 
+    /// This object with its unknown top-level attributes replaced by null: what to record
+    /// for an object that exists but could not be read back (state must be wholly known).
+    /// Other values are returned as they are.
+    pub fn unknowns_to_null(&self) -> Value {
+        match self {
+            Value::Object(attributes) => Value::Object(
+                attributes
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = if v.is_unknown() {
+                            Value::Null
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
     /// A short description of the kind of value, for error messages.
     pub(crate) fn kind(&self) -> &'static str {
         match self {

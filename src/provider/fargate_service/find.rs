@@ -1,0 +1,183 @@
+//! Finders and status functions of `todo_fargate_service`, as terraform-provider-aws keeps
+//! them beside a resource: the service (whatever its status), its task definition, the
+//! revisions of its family, and the statuses ECS reports as enums.
+
+use aws_sdk_ecs::types::{
+    DeploymentRolloutState, Service, ServiceField, TaskDefinition, TaskDefinitionStatus,
+};
+
+use crate::plugin::CallContext;
+use crate::provider::aws_error::{CallError, call};
+use crate::provider::config::AwsClients;
+
+/// ECS's service statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceStatus {
+    /// Running (or able to run) tasks.
+    Active,
+    /// Deleted, with tasks still stopping.
+    Draining,
+    /// Deleted; ECS still reports it for a while.
+    Inactive,
+}
+
+impl ServiceStatus {
+    /// The status of a service ECS reported; an unreported status counts as ACTIVE.
+    pub fn of(service: &Service) -> Self {
+        match service.status() {
+            Some("DRAINING") => ServiceStatus::Draining,
+            Some("INACTIVE") => ServiceStatus::Inactive,
+            _ => ServiceStatus::Active,
+        }
+    }
+
+    /// Whether the service still exists (ACTIVE): DRAINING and INACTIVE are deleted.
+    pub fn is_live(self) -> bool {
+        self == ServiceStatus::Active
+    }
+}
+
+/// Where the service's current deployment stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutStatus {
+    /// Tasks of the new revision are still starting.
+    InProgress,
+    /// The rollout completed (or, where ECS reports no rollout state, one deployment runs
+    /// the desired count).
+    Completed,
+    /// The circuit breaker stopped the rollout, with ECS's reason.
+    Failed(String),
+    /// The service no longer exists.
+    Gone,
+}
+
+impl RolloutStatus {
+    /// The rollout status of the PRIMARY deployment of a service.
+    pub fn of(service: &Service) -> Self {
+        let primary = service
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"));
+        match primary.and_then(|d| d.rollout_state()) {
+            Some(DeploymentRolloutState::Completed) => RolloutStatus::Completed,
+            Some(DeploymentRolloutState::Failed) => RolloutStatus::Failed(
+                primary
+                    .and_then(|d| d.rollout_state_reason())
+                    .unwrap_or("no reason given")
+                    .to_owned(),
+            ),
+            Some(_) => RolloutStatus::InProgress,
+            None if service.deployments().len() <= 1
+                && service.running_count() == service.desired_count() =>
+            {
+                RolloutStatus::Completed
+            }
+            None => RolloutStatus::InProgress,
+        }
+    }
+}
+
+/// The service and its task definition as ECS reports them.
+pub struct RemoteService {
+    /// The service.
+    pub service: Service,
+    /// The task definition it runs (ECS reports one for every service).
+    pub task_definition: Option<TaskDefinition>,
+}
+
+/// The service ECS reports under `name` (or ARN) in `cluster`, whatever its status; `None`
+/// when ECS reports no such service or no such cluster. A name can be reported twice (an
+/// INACTIVE record and a newer one): the live one wins.
+pub async fn find_service(
+    clients: &AwsClients,
+    cluster: &str,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<Option<Service>, CallError> {
+    let request = clients
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .include(ServiceField::Tags);
+    let output = match call(ctx, "ecs:DescribeServices", request.send()).await {
+        Ok(output) => output,
+        Err(error) if error.is(&["ClusterNotFoundException", "ServiceNotFoundException"]) => {
+            return Ok(None);
+        }
+        Err(error) => return Err(error),
+    };
+    let services = output.services();
+    let named = |s: &&Service| s.service_name() == Some(name) || s.service_arn() == Some(name);
+    Ok(services
+        .iter()
+        .filter(named)
+        .find(|s| ServiceStatus::of(s).is_live())
+        .or_else(|| services.iter().find(named))
+        .cloned())
+}
+
+/// The live service with its task definition; `None` when it is gone.
+pub async fn find_live_service(
+    clients: &AwsClients,
+    cluster: &str,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<Option<RemoteService>, CallError> {
+    let Some(service) = find_service(clients, cluster, name, ctx)
+        .await?
+        .filter(|s| ServiceStatus::of(s).is_live())
+    else {
+        return Ok(None);
+    };
+    let task_definition = match service.task_definition() {
+        Some(arn) => {
+            let request = clients.ecs.describe_task_definition().task_definition(arn);
+            call(ctx, "ecs:DescribeTaskDefinition", request.send())
+                .await?
+                .task_definition()
+                .cloned()
+        }
+        None => None,
+    };
+    Ok(Some(RemoteService {
+        service,
+        task_definition,
+    }))
+}
+
+/// The ACTIVE task definition revisions of a family.
+pub async fn family_revisions(
+    clients: &AwsClients,
+    family: &str,
+    ctx: &CallContext,
+) -> Result<Vec<String>, CallError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    for _ in 0..50 {
+        let request = clients
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(TaskDefinitionStatus::Active)
+            .set_next_token(token);
+        let output = call(ctx, "ecs:ListTaskDefinitions", request.send()).await?;
+        // family_prefix matches prefixes: keep this family's own revisions only.
+        arns.extend(
+            output
+                .task_definition_arns()
+                .iter()
+                .filter(|arn| {
+                    arn.rsplit_once('/')
+                        .and_then(|(_, r)| r.rsplit_once(':'))
+                        .is_some_and(|(f, _)| f == family)
+                })
+                .cloned(),
+        );
+        token = output.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(arns)
+}

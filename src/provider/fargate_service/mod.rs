@@ -1,0 +1,541 @@
+//! `todo_fargate_service`: an ECS Fargate service whose container image is
+//! `<repository_url>:<image_tag>`. A new tag registers a new task definition revision and rolls
+//! the service forward in place; an older tag rolls it back the same way. A tag that was never
+//! pushed is refused before anything changes.
+//!
+//! This file is the Resource implementation (create, read, update, delete, import); the rest
+//! sits beside it: [`schema`] (attributes, defaults, validators), `model` (the typed model and
+//! the expand side), `flatten` (ECS's answer to the model), `find` (finders and status enums),
+//! `wait` (rollout and deletion waits), `plan` (plan_image_change) and `validate` (rules across
+//! attributes).
+
+mod find;
+mod flatten;
+mod image;
+mod model;
+mod plan;
+pub mod schema;
+#[cfg(test)]
+mod tests;
+mod validate;
+mod wait;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_ecs::types::{
+    Compatibility, CpuArchitecture, LaunchType, NetworkMode, OsFamily, PropagateTags,
+    RuntimePlatform,
+};
+
+use self::find::{ServiceStatus, family_revisions, find_live_service, find_service};
+use self::flatten::flatten_service;
+pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
+use self::model::{LocalSettings, Operation, RevisionInputs, ServiceInputs, ServiceModel};
+pub use self::validate::fargate_memory_options;
+use self::wait::{wait_for_deletion, wait_for_rollout};
+use super::ClientSlot;
+use super::aws_error::{CallError, call};
+use super::config::AwsClients;
+use super::tags;
+use crate::plugin::model::{from_value, patch, to_value};
+use crate::plugin::validator::is_arn;
+use crate::plugin::{
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Resource, ResourcePlan, Schema,
+    Value,
+};
+
+/// The `todo_fargate_service` resource.
+pub struct FargateService {
+    clients: Arc<ClientSlot>,
+}
+
+impl FargateService {
+    /// The resource, using the provider's shared clients.
+    pub fn new(clients: Arc<ClientSlot>) -> Self {
+        Self { clients }
+    }
+}
+
+/// Splits an import ID `<cluster>/<service>`. The cluster may be a name or an ARN (which holds
+/// a '/' itself): the service name is what follows the last '/'.
+pub fn parse_import_id(id: &str) -> Option<(&str, &str)> {
+    id.rsplit_once('/').filter(|(cluster, service)| {
+        let cluster_ok = if cluster.starts_with("arn:") {
+            is_arn(cluster)
+        } else {
+            !cluster.is_empty() && !cluster.contains('/')
+        };
+        cluster_ok && !service.is_empty()
+    })
+}
+
+/// Registers the task definition revision that runs `image`.
+async fn register_task_definition(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    image: &str,
+    ctx: &CallContext,
+) -> Result<String, CallError> {
+    let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+    let platform = RuntimePlatform::builder()
+        .set_cpu_architecture(
+            planned
+                .cpu_architecture
+                .as_deref()
+                .map(CpuArchitecture::from),
+        )
+        .operating_system_family(OsFamily::Linux)
+        .build();
+    let request = clients
+        .ecs
+        .register_task_definition()
+        .family(&planned.name)
+        .requires_compatibilities(Compatibility::Fargate)
+        .network_mode(NetworkMode::Awsvpc)
+        .set_cpu(planned.cpu.map(|cpu| cpu.to_string()))
+        .set_memory(planned.memory.map(|memory| memory.to_string()))
+        .runtime_platform(platform)
+        .set_execution_role_arn(planned.execution_role_arn.clone())
+        .set_task_role_arn(planned.task_role_arn.clone())
+        .container_definitions(planned.container_definition(image, &clients.region)?)
+        .set_tags(tags::ecs_tags(&tags_all));
+    let output = call(ctx, "ecs:RegisterTaskDefinition", request.send()).await?;
+    output
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            CallError::Build("task definition", "ECS returned no task definition".into())
+        })
+}
+
+/// Deregisters a revision this apply registered and no longer needs; a failure only warns.
+async fn deregister(clients: &AwsClients, arn: &str, ctx: &CallContext) {
+    let request = clients
+        .ecs
+        .deregister_task_definition()
+        .task_definition(arn);
+    if let Err(error) = call(ctx, "ecs:DeregisterTaskDefinition", request.send()).await {
+        tracing::warn!(task_definition = arn, %error, "could not deregister task definition");
+    }
+}
+
+/// Checks the image (before anything is registered), then registers the task definition
+/// revision that runs it; returns the revision's ARN.
+async fn register_revision(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    ctx: &CallContext,
+) -> Result<String, Diagnostics> {
+    let pin = planned.pin_digest == Some(true);
+    let digest = plan::resolve_image(
+        clients,
+        &planned.repository_url,
+        &planned.image_tag,
+        pin,
+        ctx,
+    )
+    .await?;
+    let image = planned.image_for(digest.as_deref()).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error(
+            "Cannot resolve the image digest",
+            "ECR reported no digest for the tag.",
+        ))
+    })?;
+    let arn = register_task_definition(clients, planned, &image, ctx)
+        .await
+        .map_err(|e| Diagnostics::from(e.diagnostic("Cannot register the task definition")))?;
+    tracing::info!(service = %planned.name, task_definition = %arn, %image, "registered task definition");
+    Ok(arn)
+}
+
+/// The service as ECS now reports it, as the state records it; `None` when it is gone.
+async fn state_after_change(
+    clients: &AwsClients,
+    model: &ServiceModel,
+    ctx: &CallContext,
+) -> Result<Option<Value>, Diagnostics> {
+    let remote = find_live_service(clients, &model.cluster, &model.name, ctx)
+        .await
+        .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read the ECS service")))?;
+    match remote {
+        Some(remote) => {
+            let state =
+                flatten_service(&remote, Some(model), &model.cluster, &clients.default_tags);
+            Ok(Some(to_value(&state)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// After a create or update reached ECS: waits for the rollout (when asked) and records the
+/// service as ECS reports it; `fallback` is recorded when it cannot be read back.
+async fn finish_rollout(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    operation: Operation,
+    fallback: Value,
+    ctx: &CallContext,
+) -> Applied {
+    let mut diagnostics = Diagnostics::new();
+    if planned.waits_for_steady_state() {
+        let timeout = planned.timeout(operation);
+        if let Err(d) =
+            wait_for_rollout(clients, &planned.cluster, &planned.name, timeout, ctx).await
+        {
+            diagnostics.push(d);
+        }
+    }
+    match state_after_change(clients, planned, ctx).await {
+        Ok(Some(state)) => Applied {
+            state: Some(state),
+            diagnostics,
+        },
+        Ok(None) => {
+            diagnostics.push(Diagnostic::error(
+                "Service vanished",
+                format!("ECS no longer reports the service {:?}.", planned.name),
+            ));
+            Applied::failed(None, diagnostics)
+        }
+        Err(d) => {
+            diagnostics.extend(d);
+            Applied::failed(Some(fallback), diagnostics)
+        }
+    }
+}
+
+/// A failed update: records the service as AWS now reports it (the prior state as a
+/// fallback), so that the state matches what exists and the next apply converges.
+async fn failed_update(
+    clients: &AwsClients,
+    prior: &ServiceModel,
+    prior_value: &Value,
+    error: CallError,
+    ctx: &CallContext,
+) -> Applied {
+    let state = state_after_change(clients, prior, ctx)
+        .await
+        .unwrap_or_else(|_| Some(prior_value.clone()));
+    Applied::failed(state, error.diagnostic("Cannot update the ECS service"))
+}
+
+/// Sends UpdateService with only what changed, as terraform-provider-aws does: on AWS, passing
+/// the network configuration, load balancers or platform version again starts a new
+/// deployment (new tasks) even when the values are the same, which a scale change must not do.
+async fn update_service(
+    clients: &AwsClients,
+    prior: &ServiceModel,
+    planned: &ServiceModel,
+    new_revision: Option<String>,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let mut any = new_revision.is_some();
+    let mut request = clients
+        .ecs
+        .update_service()
+        .cluster(&planned.cluster)
+        .service(&planned.name)
+        .set_task_definition(new_revision);
+    let mut changed = |differs: bool| {
+        any |= differs;
+        differs
+    };
+    if changed(prior.desired_count != planned.desired_count) {
+        request = request.set_desired_count(planned.desired_count);
+    }
+    if changed(prior.platform_version != planned.platform_version) {
+        request = request.set_platform_version(planned.platform_version.clone());
+    }
+    if changed(
+        prior.subnets != planned.subnets
+            || prior.security_groups != planned.security_groups
+            || prior.assign_public_ip != planned.assign_public_ip,
+    ) {
+        request = request.network_configuration(planned.network()?);
+    }
+    let has_load_balancer = planned.load_balancer.is_some() || prior.load_balancer.is_some();
+    let container_moved = prior.container_name != planned.container_name
+        || prior.container_port != planned.container_port;
+    if changed(
+        prior.load_balancer != planned.load_balancer || (has_load_balancer && container_moved),
+    ) {
+        // An empty list removes the load balancer.
+        request = request.set_load_balancers(Some(planned.load_balancers().unwrap_or_default()));
+    }
+    if changed(prior.health_check_grace_period_seconds != planned.health_check_grace_period_seconds)
+    {
+        // Unset reads back as 0 (none).
+        request = request.health_check_grace_period_seconds(
+            planned.health_check_grace_period_seconds.unwrap_or(0),
+        );
+    }
+    if changed(
+        prior.deployment_circuit_breaker != planned.deployment_circuit_breaker
+            || prior.deployment_minimum_healthy_percent
+                != planned.deployment_minimum_healthy_percent
+            || prior.deployment_maximum_percent != planned.deployment_maximum_percent,
+    ) {
+        request = request.deployment_configuration(planned.deployment());
+    }
+    if changed(prior.propagate_tags != planned.propagate_tags) {
+        request =
+            request.set_propagate_tags(planned.propagate_tags.as_deref().map(PropagateTags::from));
+    }
+    if changed(prior.enable_execute_command != planned.enable_execute_command) {
+        request = request.set_enable_execute_command(planned.enable_execute_command);
+    }
+    if any {
+        call(ctx, "ecs:UpdateService", request.send()).await?;
+    }
+    Ok(())
+}
+
+/// Whether an update changes nothing but the settings only Terraform's state holds.
+fn only_local_change(prior: &Value, planned: &Value) -> Result<bool, Diagnostics> {
+    let same_revision = from_value::<RevisionInputs>(prior)? == from_value(planned)?;
+    let same_service = from_value::<ServiceInputs>(prior)? == from_value(planned)?;
+    Ok(same_revision && same_service)
+}
+
+/// Reads the clients and a model, or the failed [`Applied`] that `fallback` records.
+fn clients_and_model<'a>(
+    slot: &'a ClientSlot,
+    value: &Value,
+    fallback: Option<&Value>,
+) -> Result<(&'a AwsClients, ServiceModel), Box<Applied>> {
+    let fail = |d: Diagnostics| Box::new(Applied::failed(fallback.cloned(), d));
+    let clients = slot.get().map_err(fail)?;
+    let model = from_value(value).map_err(|e| fail(e.into()))?;
+    Ok((clients, model))
+}
+
+#[async_trait]
+impl Resource for FargateService {
+    fn type_name(&self) -> &'static str {
+        "todo_fargate_service"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        validate::validate_config(config)
+    }
+
+    async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
+        let clients = self.clients.get().ok();
+        match plan::plan_image_change(clients, plan, ctx).await {
+            Ok(warnings) => warnings,
+            Err(errors) => errors,
+        }
+    }
+
+    async fn create(&self, planned_value: &Value, ctx: &CallContext) -> Applied {
+        let (clients, planned) = match clients_and_model(&self.clients, planned_value, None) {
+            Ok(found) => found,
+            Err(applied) => return *applied,
+        };
+        let td_arn = match register_revision(clients, &planned, ctx).await {
+            Ok(arn) => arn,
+            Err(d) => return Applied::failed(None, d),
+        };
+        let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+        let created = async {
+            let request = clients
+                .ecs
+                .create_service()
+                .cluster(&planned.cluster)
+                .service_name(&planned.name)
+                .task_definition(&td_arn)
+                .set_desired_count(planned.desired_count)
+                .launch_type(LaunchType::Fargate)
+                .set_platform_version(planned.platform_version.clone())
+                .network_configuration(planned.network()?)
+                .set_load_balancers(planned.load_balancers())
+                .set_health_check_grace_period_seconds(planned.health_check_grace_period_seconds)
+                .deployment_configuration(planned.deployment())
+                .set_propagate_tags(planned.propagate_tags.as_deref().map(PropagateTags::from))
+                .set_enable_execute_command(planned.enable_execute_command)
+                .set_tags(tags::ecs_tags(&tags_all));
+            call(ctx, "ecs:CreateService", request.send()).await
+        }
+        .await;
+        if let Err(error) = created {
+            // Nothing may be orphaned: the revision registered for this service goes too.
+            deregister(clients, &td_arn, ctx).await;
+            let mut diagnostic = error.diagnostic("Cannot create the ECS service");
+            if error.is(&["ClusterNotFoundException"]) {
+                diagnostic = diagnostic.at(AttributePath::root("cluster"));
+            }
+            return Applied::failed(None, diagnostic);
+        }
+        tracing::info!(service = %planned.name, "created ECS service");
+        // If it cannot be read back, record the plan: the service exists and must not be lost.
+        let fallback = planned_value.unknowns_to_null();
+        finish_rollout(clients, &planned, Operation::Create, fallback, ctx).await
+    }
+
+    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+        let clients = self.clients.get()?;
+        let state: ServiceModel = from_value(state)?;
+        let found = state_after_change(clients, &state, ctx).await?;
+        if found.is_none() {
+            tracing::info!(service = %state.name, cluster = %state.cluster, "service no longer exists");
+        }
+        Ok(found)
+    }
+
+    async fn update(
+        &self,
+        prior_value: &Value,
+        planned_value: &Value,
+        ctx: &CallContext,
+    ) -> Applied {
+        let (clients, planned) =
+            match clients_and_model(&self.clients, planned_value, Some(prior_value)) {
+                Ok(found) => found,
+                Err(applied) => return *applied,
+            };
+        let prior: ServiceModel = match from_value(prior_value) {
+            Ok(prior) => prior,
+            Err(e) => return Applied::failed(Some(prior_value.clone()), e),
+        };
+        let needs_revision = planned.task_definition_arn.is_unknown();
+        match only_local_change(prior_value, planned_value) {
+            Ok(true) if !needs_revision => {
+                let local = LocalSettings {
+                    wait_for_steady_state: planned.wait_for_steady_state,
+                    timeouts: planned.timeouts.clone(),
+                };
+                let mut state = prior_value.clone();
+                return match patch(&mut state, &local) {
+                    Ok(()) => Applied::ok(state),
+                    Err(e) => Applied::failed(Some(prior_value.clone()), e),
+                };
+            }
+            Ok(_) => {}
+            Err(d) => return Applied::failed(Some(prior_value.clone()), d),
+        }
+
+        let new_revision = if needs_revision {
+            match register_revision(clients, &planned, ctx).await {
+                Ok(arn) => Some(arn),
+                Err(d) => return Applied::failed(Some(prior_value.clone()), d),
+            }
+        } else {
+            None
+        };
+        let updated = update_service(clients, &prior, &planned, new_revision.clone(), ctx).await;
+        if let Err(error) = updated {
+            if let Some(arn) = &new_revision {
+                // The service still runs the old revision: remove the unused new one, so
+                // nothing is orphaned and the next apply starts from what AWS has.
+                deregister(clients, arn, ctx).await;
+            }
+            return failed_update(clients, &prior, prior_value, error, ctx).await;
+        }
+        let tagged = async {
+            let arn = prior.arn.as_ref().cloned().unwrap_or_default();
+            let current = find_live_service(clients, &planned.cluster, &planned.name, ctx)
+                .await?
+                .map(|remote| tags::ecs_tag_map(remote.service.tags()))
+                .unwrap_or_default();
+            let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
+            tags::sync_ecs_tags(clients, &arn, &current, &wanted, ctx).await
+        }
+        .await;
+        if let Err(error) = tagged {
+            return failed_update(clients, &prior, prior_value, error, ctx).await;
+        }
+        finish_rollout(
+            clients,
+            &planned,
+            Operation::Update,
+            prior_value.clone(),
+            ctx,
+        )
+        .await
+    }
+
+    async fn delete(&self, prior_value: &Value, ctx: &CallContext) -> Diagnostics {
+        let (clients, prior) = match clients_and_model(&self.clients, prior_value, None) {
+            Ok(found) => found,
+            Err(applied) => return applied.diagnostics,
+        };
+        let (cluster, name) = (&prior.cluster, &prior.name);
+        let status = match find_service(clients, cluster, name, ctx).await {
+            Ok(service) => service.map(|s| ServiceStatus::of(&s)),
+            Err(error) => return error.diagnostic("Cannot read the ECS service").into(),
+        };
+        let gone = ["ServiceNotFoundException", "ServiceNotActiveException"];
+        // INACTIVE (or not reported at all): already deleted. DRAINING: being deleted, wait.
+        if status == Some(ServiceStatus::Active) {
+            let request = clients.ecs.update_service().cluster(cluster).service(name);
+            let scaled = call(ctx, "ecs:UpdateService", request.desired_count(0).send()).await;
+            if let Err(error) = scaled
+                && !error.is(&gone)
+            {
+                return error
+                    .diagnostic("Cannot scale the ECS service to zero")
+                    .into();
+            }
+            let request = clients.ecs.delete_service().cluster(cluster).service(name);
+            let deleted = call(ctx, "ecs:DeleteService", request.force(true).send()).await;
+            if let Err(error) = deleted
+                && !error.is(&gone)
+            {
+                return error.diagnostic("Cannot delete the ECS service").into();
+            }
+        }
+        if status.is_some_and(|s| s != ServiceStatus::Inactive) {
+            let timeout = prior.timeout(Operation::Delete);
+            if let Err(d) = wait_for_deletion(clients, cluster, name, timeout, ctx).await {
+                return d.into();
+            }
+            tracing::info!(service = %name, "deleted ECS service");
+        }
+        match family_revisions(clients, name, ctx).await {
+            Ok(arns) => {
+                for arn in arns {
+                    deregister(clients, &arn, ctx).await;
+                }
+                Diagnostics::new()
+            }
+            Err(error) => error
+                .diagnostic("Cannot list the service's task definitions")
+                .into_warning()
+                .into(),
+        }
+    }
+
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
+        let clients = self.clients.get()?;
+        let Some((cluster, name)) = parse_import_id(id) else {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "Import todo_fargate_service as <cluster>/<service>, for example \
+                     todo/todo-service (the cluster may also be its ARN); got {id:?}."
+                ),
+            )
+            .into());
+        };
+        match find_live_service(clients, cluster, name, ctx).await {
+            Ok(Some(remote)) => Ok(to_value(&flatten_service(
+                &remote,
+                None,
+                cluster,
+                &clients.default_tags,
+            ))?),
+            Ok(None) => Err(Diagnostic::error(
+                "Cannot import non-existent service",
+                format!("ECS has no active service {name:?} in cluster {cluster:?}."),
+            )
+            .into()),
+            Err(error) => Err(error.diagnostic("Cannot import the ECS service").into()),
+        }
+    }
+}

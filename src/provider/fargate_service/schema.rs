@@ -1,0 +1,301 @@
+//! The schema of `todo_fargate_service`: every attribute once, with its default, its
+//! validators and what it means. The docs generator adds defaults, "forces a new resource" and
+//! the validators' rules to the descriptions, so the descriptions do not repeat them.
+
+use crate::plugin::validator::Validator;
+use crate::plugin::{Attribute, AttributePath, Block, NestedBlock, Schema, Type, Value};
+use crate::provider::ecr_image::check_image_tag;
+use crate::provider::{tags, validate};
+
+/// Fargate's task CPU sizes.
+pub const FARGATE_CPU: [i64; 7] = [256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/// The container name when the configuration sets none; also the log stream prefix then.
+pub const DEFAULT_CONTAINER_NAME: &str = "app";
+
+/// The CPU architecture when the configuration sets none, and what ECS runs when a task
+/// definition names no runtime platform.
+pub const DEFAULT_CPU_ARCHITECTURE: &str = "X86_64";
+
+/// Whether apply waits for the rollout when the configuration does not say.
+pub const DEFAULT_WAIT_FOR_STEADY_STATE: bool = true;
+
+/// The path of `image_tag`, where image and rollout errors point.
+pub fn image_tag_path() -> AttributePath {
+    AttributePath::root("image_tag")
+}
+
+fn computed(name: &str, ty: Type, text: &str) -> Attribute {
+    Attribute::computed(name, ty).describe(text)
+}
+
+fn number(n: i64) -> Value {
+    Value::from(n)
+}
+
+/// Checks a repository URL: a repository without scheme, tag or digest.
+fn check_repository_url(url: &str) -> Result<(), String> {
+    let has_reference = url.contains('@')
+        || url
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'));
+    if url.is_empty() || url.contains("://") || url.contains(char::is_whitespace) || has_reference {
+        Err(format!(
+            "{url:?} must be a repository without scheme, tag or digest, such as \
+             123456789012.dkr.ecr.eu-central-1.amazonaws.com/todo-service; set the tag in \
+             image_tag."
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The `todo_fargate_service` schema.
+pub fn schema() -> Schema {
+    Schema::new(
+        Block::new(
+            "An ECS Fargate service running one container whose image is \
+             `<repository_url>:<image_tag>`. Pass the image tag at apply time \
+             (`terraform apply -var image_tag=$(git rev-parse --short HEAD)`): a new tag rolls the \
+             service forward in place, an older tag rolls it back, and a tag that was never pushed \
+             is refused before anything changes.",
+        )
+        .attribute(computed("id", Type::String, "The service ARN.").stable())
+        .attribute(
+            Attribute::required("name", Type::String)
+                .requires_replace()
+                .validate(validate::ecs_name())
+                .subject("service name")
+                .describe("Service name, also the task definition family."),
+        )
+        .attribute(
+            Attribute::required("cluster", Type::String)
+                .requires_replace()
+                .validate(validate::cluster_reference())
+                .describe("Cluster name or ARN."),
+        )
+        .attribute(
+            Attribute::required("repository_url", Type::String)
+                .validate(Validator::custom(
+                    "A repository without scheme, tag or digest.",
+                    check_repository_url,
+                ))
+                .subject("repository URL")
+                .describe("The image repository, normally `todo_ecr_repository.<name>.repository_url`."),
+        )
+        .attribute(
+            Attribute::required("image_tag", Type::String)
+                .validate(Validator::custom(
+                    "ECR's rule: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`.",
+                    check_image_tag,
+                ))
+                .subject("image tag")
+                .describe(
+                    "The image tag to run, such as the short git SHA. Changing it rolls the service \
+                     to a new task definition revision in place.",
+                ),
+        )
+        .attribute(
+            Attribute::optional("pin_digest", Type::Bool)
+                .default(Value::Bool(false))
+                .describe(
+                    "Run `<repository_url>@<digest>`: the tag is resolved to its digest and recorded, \
+                     so a later push to a mutable tag cannot change what runs; a moved tag shows as \
+                     a change in the next plan.",
+                ),
+        )
+        .attribute(computed(
+            "image",
+            Type::String,
+            "The image the task definition runs: `<repository_url>:<image_tag>`, or \
+             `<repository_url>@<digest>` with `pin_digest`.",
+        ))
+        .attribute(computed(
+            "image_digest",
+            Type::String,
+            "With `pin_digest`, the digest that `image_tag` resolved to.",
+        ))
+        .attribute(
+            Attribute::optional("container_name", Type::String)
+                .default(Value::from(DEFAULT_CONTAINER_NAME))
+                .validate(Validator::Pattern {
+                    regex: r"^[A-Za-z0-9_-]{1,255}$",
+                    meaning: "a container name: 1-255 letters, digits, '-' and '_'",
+                })
+                .describe("The container name."),
+        )
+        .attribute(
+            Attribute::optional("container_port", Type::Number)
+                .default(number(3000))
+                .validate(Validator::Between(1, 65535))
+                .describe("The port the container listens on."),
+        )
+        .attribute(
+            Attribute::optional("cpu", Type::Number)
+                .default(number(256))
+                .validate(Validator::OneOfNumbers(&FARGATE_CPU))
+                .subject("Fargate cpu")
+                .describe("Task CPU units."),
+        )
+        .attribute(
+            Attribute::optional("memory", Type::Number)
+                .default(number(512))
+                .describe("Task memory in MiB; must be valid for `cpu` on Fargate."),
+        )
+        .attribute(
+            Attribute::optional("cpu_architecture", Type::String)
+                .default(Value::from(DEFAULT_CPU_ARCHITECTURE))
+                .validate(Validator::OneOf(&["X86_64", "ARM64"]))
+                .describe("The CPU architecture: must match the image's platform."),
+        )
+        .attribute(
+            Attribute::optional("environment", Type::map(Type::String))
+                .validate(Validator::Keys(Box::new(Validator::Pattern {
+                    regex: r"^[A-Za-z_][A-Za-z0-9_]*$",
+                    meaning: "a variable name: a letter or '_', then letters, digits and '_'",
+                })))
+                .subject("environment variable name")
+                .describe("Environment variables for the container."),
+        )
+        .attribute(
+            Attribute::optional("secrets", Type::map(Type::String))
+                .validate(Validator::Elements(Box::new(Validator::Arn(&[
+                    "secretsmanager",
+                    "ssm",
+                ]))))
+                .subject("secret reference")
+                .describe(
+                    "Environment variables filled from Secrets Manager or SSM Parameter Store: \
+                     variable name to secret or parameter ARN. Needs `execution_role_arn`.",
+                ),
+        )
+        .attribute(
+            Attribute::optional("command", Type::list(Type::String))
+                .describe("Overrides the image's command."),
+        )
+        .attribute(
+            Attribute::optional("log_group", Type::String)
+                .validate(validate::log_group_name())
+                .subject("log group")
+                .describe("CloudWatch Logs group for the awslogs driver (region from the provider)."),
+        )
+        .attribute(
+            Attribute::optional("log_stream_prefix", Type::String)
+                .describe("awslogs stream prefix (the container name when unset). Needs `log_group`."),
+        )
+        .attribute(
+            Attribute::optional("execution_role_arn", Type::String)
+                .validate(Validator::Arn(&["iam"]))
+                .describe("Role ECS uses to pull the image, write logs and read secrets."),
+        )
+        .attribute(
+            Attribute::optional("task_role_arn", Type::String)
+                .validate(Validator::Arn(&["iam"]))
+                .describe("Role the application's AWS calls use."),
+        )
+        .attribute(
+            Attribute::optional("desired_count", Type::Number)
+                .default(number(1))
+                .validate(Validator::Between(0, 10_000))
+                .describe("How many tasks to run. Updated in place."),
+        )
+        .attribute(
+            Attribute::required("subnets", Type::set(Type::String))
+                .validate(Validator::MinItems(1))
+                .describe("Subnet IDs for the tasks' network interfaces."),
+        )
+        .attribute(
+            Attribute::optional("security_groups", Type::set(Type::String))
+                .describe("Security group IDs for the tasks."),
+        )
+        .attribute(
+            Attribute::optional("assign_public_ip", Type::Bool)
+                .default(Value::Bool(false))
+                .describe("Give tasks a public IP (needed in public subnets without NAT)."),
+        )
+        .attribute(
+            Attribute::optional("health_check_grace_period_seconds", Type::Number)
+                .validate(Validator::Between(0, 2_147_483_647))
+                .describe("Seconds to ignore failing load balancer health checks after a task starts."),
+        )
+        .attribute(
+            Attribute::optional("deployment_minimum_healthy_percent", Type::Number)
+                .default(number(100))
+                .validate(Validator::Between(0, 100))
+                .describe("Lower bound of running tasks during a deployment, in percent of `desired_count`."),
+        )
+        .attribute(
+            Attribute::optional("deployment_maximum_percent", Type::Number)
+                .default(number(200))
+                .validate(Validator::Between(100, 200))
+                .describe("Upper bound of tasks during a deployment, in percent of `desired_count`."),
+        )
+        .attribute(
+            Attribute::optional("propagate_tags", Type::String)
+                .default(Value::from("SERVICE"))
+                .validate(Validator::OneOf(&["SERVICE", "TASK_DEFINITION", "NONE"]))
+                .describe("Where tasks copy their tags from."),
+        )
+        .attribute(
+            Attribute::optional("enable_execute_command", Type::Bool)
+                .default(Value::Bool(false))
+                .describe("Allow `aws ecs execute-command` into the tasks."),
+        )
+        .attribute(
+            Attribute::optional("platform_version", Type::String)
+                .default(Value::from("LATEST"))
+                .validate(Validator::Pattern {
+                    regex: r"^(LATEST|[0-9]+\.[0-9]+\.[0-9]+)$",
+                    meaning: "`LATEST` or a version such as `1.4.0`",
+                })
+                .describe("Fargate platform version."),
+        )
+        .attribute(
+            Attribute::optional("wait_for_steady_state", Type::Bool)
+                .default(Value::Bool(DEFAULT_WAIT_FOR_STEADY_STATE))
+                .describe(
+                    "Wait until the deployment's rollout is COMPLETED. A rollout the circuit breaker \
+                     stops fails the apply with ECS's reason.",
+                ),
+        )
+        .attribute(tags::tags_attribute("Tags for the service and its task definitions."))
+        .attribute(tags::tags_all_attribute("The tags including the provider's `default_tags`."))
+        .attribute(computed("arn", Type::String, "The service ARN.").stable())
+        .attribute(computed("task_definition_arn", Type::String, "The task definition revision the service runs."))
+        .attribute(computed("task_definition_revision", Type::Number, "The revision number of that task definition."))
+        .block(NestedBlock::single(
+            "load_balancer",
+            Block::new("Registers the container (`container_name`:`container_port`) with a load balancer target group.")
+                .attribute(
+                    Attribute::required("target_group_arn", Type::String)
+                        .validate(Validator::Arn(&["elasticloadbalancing"]))
+                        .subject("target group ARN")
+                        .describe("The target group ARN."),
+                ),
+        ))
+        .block(NestedBlock::single(
+            "deployment_circuit_breaker",
+            Block::new(
+                "Stops a deployment whose tasks keep failing, and rolls back to the last working \
+                 revision. Without this block: enabled, with rollback.",
+            )
+            .attribute(Attribute::required("enable", Type::Bool).describe("Enable the circuit breaker."))
+            .attribute(Attribute::required("rollback", Type::Bool).describe("Roll back a failed deployment.")),
+        ))
+        .block(NestedBlock::single(
+            "timeouts",
+            Block::new("How long to wait (20 minutes each when unset).")
+                .attribute(timeout("create", "For create."))
+                .attribute(timeout("update", "For update."))
+                .attribute(timeout("delete", "For delete.")),
+        )),
+    )
+}
+
+fn timeout(name: &str, text: &str) -> Attribute {
+    Attribute::optional(name, Type::String)
+        .validate(Validator::Duration)
+        .subject("duration")
+        .describe(text)
+}

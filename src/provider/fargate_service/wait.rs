@@ -1,0 +1,104 @@
+//! The waits of `todo_fargate_service`, both on the shared [`Poller`]: a rollout until its
+//! PRIMARY deployment completes, and a deletion until ECS reports the service gone.
+
+use std::time::Duration;
+
+use super::find::{RolloutStatus, ServiceStatus, find_service};
+use super::schema::image_tag_path;
+use crate::plugin::poll::{Poller, WaitError, all_final};
+use crate::plugin::resource::stopped_diagnostic;
+use crate::plugin::{CallContext, Diagnostic};
+use crate::provider::aws_error::CallError;
+use crate::provider::config::AwsClients;
+
+/// Waits until the primary deployment's rollout completes; FAILED is an error with ECS's
+/// reason, pointing at `image_tag`.
+pub async fn wait_for_rollout(
+    clients: &AwsClients,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<(), Diagnostic> {
+    let refresh = || async {
+        let service = find_service(clients, cluster, name, ctx).await?;
+        Ok::<_, CallError>(match service {
+            Some(s) if ServiceStatus::of(&s).is_live() => RolloutStatus::of(&s),
+            _ => RolloutStatus::Gone,
+        })
+    };
+    let waited = Poller::new(timeout)
+        .until(
+            ctx,
+            &[RolloutStatus::InProgress],
+            &[RolloutStatus::Completed],
+            refresh,
+            all_final,
+        )
+        .await;
+    match waited {
+        Ok(_) => Ok(()),
+        Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
+            "Deployment failed",
+            format!(
+                "The deployment of {name:?} failed: {reason}. With the circuit breaker's rollback \
+                 enabled, ECS returned the service to its last working revision. Check the tasks' \
+                 stopped reasons and logs, fix the image or settings, and apply again."
+            ),
+        )
+        .at(image_tag_path())),
+        Err(WaitError::Unexpected(_)) => Err(Diagnostic::error(
+            "Service vanished",
+            format!("Service {name:?} disappeared during the deployment."),
+        )),
+        Err(WaitError::Failed(error)) => Err(error.diagnostic("Cannot watch the deployment")),
+        Err(WaitError::Timeout { timeout, .. }) => Err(Diagnostic::error(
+            "Timed out waiting for the deployment",
+            format!(
+                "The deployment of {name:?} did not complete within {}s. It goes on in ECS; raise \
+                 the timeouts block or set wait_for_steady_state = false.",
+                timeout.as_secs()
+            ),
+        )),
+        Err(WaitError::Stopped) => Err(stopped_diagnostic()),
+    }
+}
+
+/// Waits until ECS reports the service INACTIVE or not at all. A DRAINING service still has
+/// tasks stopping, and its cluster cannot be deleted until they have.
+pub async fn wait_for_deletion(
+    clients: &AwsClients,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<(), Diagnostic> {
+    let refresh = || async {
+        let service = find_service(clients, cluster, name, ctx).await?;
+        Ok::<_, CallError>(service.map(|s| ServiceStatus::of(&s)))
+    };
+    let waited = Poller::new(timeout)
+        .until(
+            ctx,
+            &[Some(ServiceStatus::Active), Some(ServiceStatus::Draining)],
+            &[None, Some(ServiceStatus::Inactive)],
+            refresh,
+            all_final,
+        )
+        .await;
+    match waited {
+        Ok(_) => Ok(()),
+        Err(WaitError::Failed(error)) => {
+            Err(error.diagnostic("Cannot confirm the service was deleted"))
+        }
+        Err(WaitError::Timeout { timeout, .. }) => Err(Diagnostic::error(
+            "Timed out deleting the service",
+            format!("ECS still reports {name:?} after {}s.", timeout.as_secs()),
+        )),
+        Err(WaitError::Stopped) => Err(stopped_diagnostic()),
+        Err(WaitError::Unexpected(status)) => Err(Diagnostic::error(
+            "Cannot confirm the service was deleted",
+            format!("ECS reports {name:?} as {status:?}."),
+        )),
+    }
+}
