@@ -6,6 +6,9 @@
 //! Every scenario checks the plan right after each apply is empty, and asks the emulator itself
 //! (ECS DescribeServices / DescribeTaskDefinition / ListTaskDefinitions) what runs.
 //!
+//! Each scenario runs on the shared fixture ([`Acc`](support::fixture::Acc)), on ministack only
+//! (moto's ECS is shallow, see `EmulatorKind::Moto`), with names unique to the run.
+//!
 //! Gated like every acceptance test: `TF_ACC=1` and `--include-ignored` (see `make testacc`).
 
 mod support;
@@ -13,26 +16,19 @@ mod support;
 use aws_sdk_ecs::types::TaskDefinitionStatus;
 use serde_json::Value;
 use support::aws::aws_error;
+use support::fixture::{Acc, named_resource};
 use support::plan::{actions, planned_change, resource_drift};
 use support::terraform::REQUIRED_PROVIDERS;
-use support::{
-    Aws, Emulator, EmulatorKind, PROVIDER, Running, Terraform, line_of, require_acc, unwrap_lines,
-};
+use support::{EmulatorKind, Running, Terraform, line_of, require_acc, unwrap_lines};
 
 /// The repository (MUTABLE, so a tag can be re-pushed; force_delete, so destroy works with
 /// images in it). Applied on its own first: images can only be pushed once it exists.
 fn repository_tf(name: &str) -> String {
-    format!(
-        r#"
-{REQUIRED_PROVIDERS}
-provider "todo" {{}}
-
-resource "todo_ecr_repository" "app" {{
-  name                 = "{name}"
-  image_tag_mutability = "MUTABLE"
-  force_delete         = true
-}}
-"#
+    named_resource(
+        "todo_ecr_repository",
+        "app",
+        name,
+        "  image_tag_mutability = \"MUTABLE\"\n  force_delete         = true\n",
     )
 }
 
@@ -63,44 +59,38 @@ resource "todo_fargate_service" "svc" {{
 
 const SVC: &str = "todo_fargate_service.svc";
 
-/// One test's world: an emulator, a Terraform directory and SDK clients, all named `name`.
-struct Fixture {
+/// One scenario on the shared fixture: [`Acc`] on ministack, and the repository, cluster and
+/// service of the scenario, all called `name` (unique to the run, see [`Acc::name`]).
+struct Fargate {
+    acc: Acc,
     name: String,
-    aws: Aws,
-    tf: Terraform,
-    // Declared last: dropped (killed) after Terraform's directory is gone.
-    _emu: Emulator,
 }
 
-impl Fixture {
-    /// Starts ministack and creates the repository `name` with Terraform; the plan after is
-    /// empty.
-    fn new(name: &str) -> Fixture {
-        let emu = Emulator::start(EmulatorKind::Ministack);
-        let tf = Terraform::new(&emu, PROVIDER);
-        let aws = Aws::new(&emu);
-        tf.write("repository.tf", &repository_tf(name));
-        tf.apply(&[]);
-        tf.assert_plan_empty(&[]);
-        Fixture {
-            name: name.to_string(),
-            aws,
-            tf,
-            _emu: emu,
-        }
+/// The service queries of these scenarios.
+impl Fargate {
+    /// Starts ministack and creates the repository `acc.name(base)` with Terraform; the plan
+    /// after is empty.
+    fn start(base: &str) -> Fargate {
+        let acc = Acc::start(EmulatorKind::Ministack);
+        let name = acc.name(base);
+        acc.config("", &repository_tf(&name));
+        acc.apply_clean();
+        Fargate { acc, name }
     }
 
     /// Writes the cluster and service (see [`service_tf`]).
     fn write_service(&self, extra: &str) {
-        self.tf.write("service.tf", &service_tf(&self.name, extra));
+        self.acc
+            .tf
+            .write("service.tf", &service_tf(&self.name, extra));
     }
 
     fn push(&self, tag: &str, seed: &str) -> String {
-        self.aws.push(&self.name, tag, seed)
+        self.acc.aws.push(&self.name, tag, seed)
     }
 
     fn repository_url(&self) -> String {
-        let url = self.tf.state_resource("todo_ecr_repository.app")["repository_url"]
+        let url = self.acc.tf.state_resource("todo_ecr_repository.app")["repository_url"]
             .as_str()
             .expect("repository_url in the state")
             .to_string();
@@ -110,20 +100,20 @@ impl Fixture {
 
     /// `terraform apply -var image_tag=<tag>`, then the plan with the same tag must be empty.
     fn apply_tag(&self, tag: &str) {
-        self.tf.apply(&[("image_tag", tag)]);
-        self.tf.assert_plan_empty(&[("image_tag", tag)]);
+        self.acc.tf.apply(&[("image_tag", tag)]);
+        self.acc.tf.assert_plan_empty(&[("image_tag", tag)]);
     }
 
     fn running(&self) -> Running {
-        self.aws.running(&self.name, &self.name)
+        self.acc.aws.running(&self.name, &self.name)
     }
 
     fn active_revisions(&self) -> Vec<String> {
-        self.aws.active_revisions(&self.name)
+        self.acc.aws.active_revisions(&self.name)
     }
 
     fn state(&self) -> Value {
-        self.tf.state_resource(SVC)
+        self.acc.tf.state_resource(SVC)
     }
 }
 
@@ -145,7 +135,7 @@ fn expect_failure(tf: &Terraform, command: &str, tag: &str) -> String {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn image_tag_rolls_forward_and_back_in_place() {
     require_acc();
-    let f = Fixture::new("acc-roll");
+    let f = Fargate::start("roll");
     f.push("aaa1111", "a");
     f.push("bbb2222", "b");
     let url = f.repository_url();
@@ -168,7 +158,7 @@ fn image_tag_rolls_forward_and_back_in_place() {
     );
 
     // The plan for tag B: an in-place update of image_tag, image and the task definition.
-    let plan = f.tf.plan_json(&[("image_tag", "bbb2222")]);
+    let plan = f.acc.tf.plan_json(&[("image_tag", "bbb2222")]);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["update"], "{change:#}");
     assert_eq!(change["before"]["image_tag"], "aaa1111");
@@ -213,7 +203,7 @@ fn image_tag_rolls_forward_and_back_in_place() {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn unpushed_tag_fails_the_plan_before_any_change() {
     require_acc();
-    let f = Fixture::new("acc-unpushed");
+    let f = Fargate::start("unpushed");
     f.push("v1", "one");
     f.write_service("");
     f.apply_tag("v1");
@@ -222,11 +212,11 @@ fn unpushed_tag_fails_the_plan_before_any_change() {
 
     let line = line_of(&service_tf(&f.name, ""), "image_tag      = var.image_tag");
     for command in ["plan", "apply"] {
-        let text = expect_failure(&f.tf, command, "never-pushed");
+        let text = expect_failure(&f.acc.tf, command, "never-pushed");
         assert!(text.contains("Image tag not found"), "{text}");
         assert!(text.contains("\"never-pushed\""), "names the tag: {text}");
         assert!(
-            text.contains("\"acc-unpushed\""),
+            text.contains(&format!("\"{}\"", f.name)),
             "names the repository: {text}"
         );
         assert!(text.contains("Push the image first"), "{text}");
@@ -244,12 +234,12 @@ fn unpushed_tag_fails_the_plan_before_any_change() {
         assert_eq!(after.image, before.image);
         assert_eq!(f.active_revisions(), revisions, "no revision registered");
     }
-    f.tf.assert_plan_empty(&[("image_tag", "v1")]);
+    f.acc.tf.assert_plan_empty(&[("image_tag", "v1")]);
 
     // A repository created in the same apply is not known at plan time: the check happens at
     // apply, before any task definition is registered or service created.
-    let late = "acc-unpushed-late";
-    f.tf.write(
+    let late = &f.acc.name("unpushed-late");
+    f.acc.tf.write(
         "late.tf",
         &format!(
             r#"
@@ -268,7 +258,7 @@ resource "todo_fargate_service" "late" {{
 "#
         ),
     );
-    let text = expect_failure(&f.tf, "apply", "v1");
+    let text = expect_failure(&f.acc.tf, "apply", "v1");
     assert!(text.contains("Image tag not found"), "{text}");
     assert!(
         text.contains(&format!(
@@ -278,22 +268,23 @@ resource "todo_fargate_service" "late" {{
     );
     assert!(text.contains("with todo_fargate_service.late,"), "{text}");
     assert!(
-        f.aws
+        f.acc
+            .aws
             .service(&f.name, late)
             .is_none_or(|s| s.status() != Some("ACTIVE")),
         "no service was created"
     );
     assert_eq!(
-        f.aws.active_revisions(late),
+        f.acc.aws.active_revisions(late),
         Vec::<String>::new(),
         "no revision registered"
     );
-    let addresses = f.tf.state_addresses();
+    let addresses = f.acc.tf.state_addresses();
     assert!(
         !addresses.iter().any(|a| a == "todo_fargate_service.late"),
         "{addresses:?}"
     );
-    f.tf.remove("late.tf");
+    f.acc.tf.remove("late.tf");
     f.apply_tag("v1");
     assert_eq!(f.running().task_definition_arn, before.task_definition_arn);
 }
@@ -304,8 +295,8 @@ resource "todo_fargate_service" "late" {{
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn invalid_settings_fail_validate_with_attribute_paths() {
     require_acc();
-    let emu = Emulator::start(EmulatorKind::Ministack);
-    let tf = Terraform::new(&emu, PROVIDER);
+    let acc = Acc::start(EmulatorKind::Ministack);
+    let tf = &acc.tf;
     let service = |name: &str, setting: &str| {
         format!(
             r#"
@@ -394,8 +385,10 @@ resource "todo_fargate_service" "{name}" {{
     assert!(!plan.status.success());
     let stderr = String::from_utf8_lossy(&plan.stderr);
     assert!(stderr.contains("Invalid desired_count"), "{stderr}");
-    let aws = Aws::new(&emu);
-    assert!(aws.service("acc", "count").is_none(), "nothing was created");
+    assert!(
+        acc.aws.service("acc", "count").is_none(),
+        "nothing was created"
+    );
 }
 
 /// Scenario 4: a task definition changed outside Terraform shows as an update back to the
@@ -405,7 +398,7 @@ resource "todo_fargate_service" "{name}" {{
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn out_of_band_changes_show_as_drift() {
     require_acc();
-    let f = Fixture::new("acc-drift");
+    let f = Fargate::start("drift");
     f.push("good", "good");
     f.push("other", "other");
     let url = f.repository_url();
@@ -415,13 +408,15 @@ fn out_of_band_changes_show_as_drift() {
 
     // Someone registers another revision of the family with another image and points the
     // service at it.
-    let td = f.aws.task_definition(&managed.task_definition_arn);
+    let td = f.acc.aws.task_definition(&managed.task_definition_arn);
     let mut container = td.container_definitions()[0].clone();
     container.image = Some(format!("{url}:other"));
     let registered = f
+        .acc
         .aws
         .block_on(
-            f.aws
+            f.acc
+                .aws
                 .ecs
                 .register_task_definition()
                 .family(&f.name)
@@ -439,9 +434,11 @@ fn out_of_band_changes_show_as_drift() {
         .and_then(|t| t.task_definition_arn())
         .expect("new revision ARN")
         .to_string();
-    f.aws
+    f.acc
+        .aws
         .block_on(
-            f.aws
+            f.acc
+                .aws
                 .ecs
                 .update_service()
                 .cluster(&f.name)
@@ -453,7 +450,7 @@ fn out_of_band_changes_show_as_drift() {
     assert_eq!(f.running().image, format!("{url}:other"));
 
     let vars = [("image_tag", "good")];
-    let plan = f.tf.plan_json(&vars);
+    let plan = f.acc.tf.plan_json(&vars);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["update"], "{change:#}");
     assert_eq!(change["before"]["image_tag"], "other", "{change:#}");
@@ -463,17 +460,19 @@ fn out_of_band_changes_show_as_drift() {
     assert_eq!(change["after"]["arn"], managed.service_arn);
     assert_eq!(change["after_unknown"]["task_definition_arn"], true);
 
-    f.tf.apply(&vars);
-    f.tf.assert_plan_empty(&vars);
+    f.acc.tf.apply(&vars);
+    f.acc.tf.assert_plan_empty(&vars);
     let restored = f.running();
     assert_eq!(restored.service_arn, managed.service_arn);
     assert_eq!(restored.image, format!("{url}:good"));
     assert_ne!(restored.task_definition_arn, out_of_band);
 
     // Someone deletes the service.
-    f.aws
+    f.acc
+        .aws
         .block_on(
-            f.aws
+            f.acc
+                .aws
                 .ecs
                 .delete_service()
                 .cluster(&f.name)
@@ -482,14 +481,14 @@ fn out_of_band_changes_show_as_drift() {
                 .send(),
         )
         .unwrap_or_else(|e| panic!("DeleteService: {}", aws_error(&e)));
-    let gone = f.aws.service(&f.name, &f.name);
+    let gone = f.acc.aws.service(&f.name, &f.name);
     assert!(
         gone.as_ref()
             .is_none_or(|s| matches!(s.status(), Some("INACTIVE" | "DRAINING"))),
         "{gone:?}"
     );
 
-    let plan = f.tf.plan_json(&vars);
+    let plan = f.acc.tf.plan_json(&vars);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["create"], "{change:#}");
     assert_eq!(change["after"]["image"], format!("{url}:good"));
@@ -497,7 +496,7 @@ fn out_of_band_changes_show_as_drift() {
         .unwrap_or_else(|| panic!("the deletion shows as drift: {plan:#}"));
     assert_eq!(actions(&drift["change"]), ["delete"], "{drift:#}");
     // A refresh drops the service from the state.
-    f.tf.run_ok(&[
+    f.acc.tf.run_ok(&[
         "apply",
         "-refresh-only",
         "-auto-approve",
@@ -507,13 +506,13 @@ fn out_of_band_changes_show_as_drift() {
         "image_tag=good",
     ]);
     assert!(
-        !f.tf.state_addresses().iter().any(|a| a == SVC),
+        !f.acc.tf.state_addresses().iter().any(|a| a == SVC),
         "{:?}",
-        f.tf.state_addresses()
+        f.acc.tf.state_addresses()
     );
 
-    f.tf.apply(&vars);
-    f.tf.assert_plan_empty(&vars);
+    f.acc.tf.apply(&vars);
+    f.acc.tf.assert_plan_empty(&vars);
     let recreated = f.running();
     assert_eq!(recreated.image, format!("{url}:good"));
     assert_eq!(f.state()["arn"], recreated.service_arn);
@@ -526,7 +525,7 @@ fn out_of_band_changes_show_as_drift() {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn import_by_cluster_and_service_then_empty_plan() {
     require_acc();
-    let f = Fixture::new("acc-import");
+    let f = Fargate::start("import");
     f.push("3f2a1bc", "x");
     let url = f.repository_url();
     f.write_service(
@@ -541,10 +540,10 @@ fn import_by_cluster_and_service_then_empty_plan() {
     let created = f.state();
     let running = f.running();
 
-    f.tf.run_ok(&["state", "rm", SVC]);
-    assert!(!f.tf.state_addresses().iter().any(|a| a == SVC));
+    f.acc.tf.run_ok(&["state", "rm", SVC]);
+    assert!(!f.acc.tf.state_addresses().iter().any(|a| a == SVC));
     let id = format!("{0}/{0}", f.name);
-    f.tf.import(SVC, &id, &vars);
+    f.acc.tf.import(SVC, &id, &vars);
     let imported = f.state();
     for attribute in [
         "arn",
@@ -571,13 +570,13 @@ fn import_by_cluster_and_service_then_empty_plan() {
     }
     assert_eq!(imported["repository_url"], url);
     assert_eq!(imported["image_tag"], "3f2a1bc");
-    f.tf.assert_plan_empty(&vars);
+    f.acc.tf.assert_plan_empty(&vars);
     // Nothing changed in ECS.
     let after = f.running();
     assert_eq!(after.task_definition_arn, running.task_definition_arn);
 
     // A malformed ID is refused with the expected form.
-    let bad = f.tf.run(&[
+    let bad = f.acc.tf.run(&[
         "import",
         "-input=false",
         "-no-color",
@@ -595,7 +594,7 @@ fn import_by_cluster_and_service_then_empty_plan() {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn pin_digest_records_the_digest_and_a_moved_tag_shows_as_drift() {
     require_acc();
-    let f = Fixture::new("acc-pin");
+    let f = Fargate::start("pin");
     let first = f.push("stable", "first build");
     let url = f.repository_url();
     f.write_service("  pin_digest = true");
@@ -611,8 +610,11 @@ fn pin_digest_records_the_digest_and_a_moved_tag_shows_as_drift() {
     let second = f.push("stable", "second build");
     assert_ne!(first, second);
     let vars = [("image_tag", "stable")];
-    assert!(!f.tf.plan_is_empty(&vars), "a moved tag must show as drift");
-    let plan = f.tf.plan_json(&vars);
+    assert!(
+        !f.acc.tf.plan_is_empty(&vars),
+        "a moved tag must show as drift"
+    );
+    let plan = f.acc.tf.plan_json(&vars);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["update"], "{change:#}");
     assert_eq!(change["before"]["image_digest"], first);
@@ -636,7 +638,7 @@ fn pin_digest_records_the_digest_and_a_moved_tag_shows_as_drift() {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn destroy_leaves_no_service_and_no_active_revision() {
     require_acc();
-    let f = Fixture::new("acc-destroy");
+    let f = Fargate::start("destroy");
     f.push("one", "1");
     f.push("two", "2");
     f.write_service("");
@@ -646,22 +648,23 @@ fn destroy_leaves_no_service_and_no_active_revision() {
     assert!(registered.revision >= 2);
     assert!(!f.active_revisions().is_empty());
 
-    f.tf.destroy(&[("image_tag", "two")]);
-    assert!(f.tf.state_addresses().is_empty(), "state after destroy");
-    let left = f.aws.service(&f.name, &f.name);
+    f.acc.tf.destroy(&[("image_tag", "two")]);
+    assert!(f.acc.tf.state_addresses().is_empty(), "state after destroy");
+    let left = f.acc.aws.service(&f.name, &f.name);
     assert!(
         left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
         "an active service is left: {left:?}"
     );
     assert_eq!(f.active_revisions(), Vec::<String>::new());
-    let inactive = f.aws.revisions(&f.name, TaskDefinitionStatus::Inactive);
+    let inactive = f.acc.aws.revisions(&f.name, TaskDefinitionStatus::Inactive);
     assert!(
         inactive.contains(&registered.task_definition_arn),
         "the revisions were deregistered: {inactive:?}"
     );
     let clusters = f
+        .acc
         .aws
-        .block_on(f.aws.ecs.list_clusters().send())
+        .block_on(f.acc.aws.ecs.list_clusters().send())
         .expect("ListClusters");
     assert!(
         !clusters
@@ -678,7 +681,7 @@ fn destroy_leaves_no_service_and_no_active_revision() {
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn service_only_change_keeps_the_revision() {
     require_acc();
-    let f = Fixture::new("acc-scale");
+    let f = Fargate::start("scale");
     f.push("v1", "v1");
     f.write_service("  desired_count = 1");
     f.apply_tag("v1");
@@ -687,7 +690,7 @@ fn service_only_change_keeps_the_revision() {
 
     f.write_service("  desired_count = 2");
     let vars = [("image_tag", "v1")];
-    let plan = f.tf.plan_json(&vars);
+    let plan = f.acc.tf.plan_json(&vars);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["update"], "{change:#}");
     assert_eq!(change["before"]["desired_count"], 1);
@@ -714,7 +717,7 @@ fn service_only_change_keeps_the_revision() {
     f.write_service(
         "  desired_count = 2\n  deployment_circuit_breaker {\n    enable   = true\n    rollback = false\n  }",
     );
-    let plan = f.tf.plan_json(&vars);
+    let plan = f.acc.tf.plan_json(&vars);
     let change = planned_change(&plan, SVC);
     assert_eq!(actions(change), ["update"], "{change:#}");
     assert_eq!(
@@ -722,7 +725,7 @@ fn service_only_change_keeps_the_revision() {
         before.task_definition_arn
     );
     f.apply_tag("v1");
-    let service = f.aws.service(&f.name, &f.name).expect("the service");
+    let service = f.acc.aws.service(&f.name, &f.name).expect("the service");
     let breaker = service
         .deployment_configuration()
         .and_then(|d| d.deployment_circuit_breaker())

@@ -1,0 +1,370 @@
+//! The `tfplugin6.Provider` RPCs, one handler each under the RPC's method name: decode the
+//! request, call the [`Provider`](super::Provider), [`Resource`](super::Resource) or
+//! [`DataSource`](super::DataSource), encode the answer. `mod.rs` runs them in `guarded`; the
+//! planning rules shared by all resources are applied here.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio_util::sync::CancellationToken;
+
+use super::super::diag::{AttributePath, Diagnostic, Diagnostics};
+use super::super::model;
+use super::super::plan;
+use super::super::resource::{Applied, ResourcePlan};
+use super::super::validator::validate_block;
+use super::super::value::{self, Value};
+use super::convert::{capabilities, decode, encode, path_to_proto};
+use super::{Entry, ProviderService, WithDiagnostics, pb};
+
+/// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
+/// the request of `pb::<method>`, answering its response. `mod.rs` runs it in `guarded`.
+macro_rules! handler {
+    ($method:ident, |$this:pat_param, $request:pat_param| $body:block) => {
+        pub(super) async fn $method(
+            $this: ProviderService,
+            $request: pb::$method::Request,
+        ) -> pb::$method::Response $body
+    };
+}
+
+// GetMetadata: the resource and data source type names.
+handler!(get_metadata, |this, _request| {
+    let shared = &this.shared;
+    pb::get_metadata::Response {
+        server_capabilities: Some(capabilities()),
+        diagnostics: vec![],
+        data_sources: type_names(&shared.data_sources)
+            .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+            .collect(),
+        resources: type_names(&shared.resources)
+            .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+            .collect(),
+    }
+});
+
+// GetProviderSchema: the schemas of the provider, its resources and data sources.
+handler!(get_provider_schema, |this, _request| {
+    let shared = &this.shared;
+    pb::get_provider_schema::Response {
+        provider: Some(shared.provider_schema.to_proto()),
+        resource_schemas: schemas(&shared.resources),
+        data_source_schemas: schemas(&shared.data_sources),
+        diagnostics: vec![],
+        provider_meta: None,
+        server_capabilities: Some(capabilities()),
+    }
+});
+
+// ValidateProviderConfig: the provider's own checks of its configuration.
+handler!(validate_provider_config, |this, request| {
+    let diagnostics = match this.provider_config(&request.config) {
+        Ok(config) => {
+            let block = &this.shared.provider_schema.block;
+            let mut diagnostics = validate_block(block, &config, &Default::default());
+            diagnostics.extend(this.shared.provider.validate_config(&config).await);
+            diagnostics
+        }
+        Err(d) => d,
+    };
+    pb::validate_provider_config::Response::with_diagnostics(diagnostics)
+});
+
+// ValidateResourceConfig: the resource type's checks of a configuration.
+handler!(validate_resource_config, |this, request| {
+    let entry = this.resource(&request.type_name);
+    let diagnostics = validate(entry, &request.config, |resource, config| {
+        resource.validate(config)
+    });
+    pb::validate_resource_config::Response::with_diagnostics(diagnostics.await)
+});
+
+// ValidateDataResourceConfig: the data source type's checks of a configuration.
+handler!(validate_data_resource_config, |this, request| {
+    let entry = this.data_source(&request.type_name);
+    let diagnostics = validate(entry, &request.config, |data_source, config| {
+        data_source.validate(config)
+    });
+    pb::validate_data_resource_config::Response::with_diagnostics(diagnostics.await)
+});
+
+// UpgradeResourceState: stored JSON state read with the current schema, then upgraded.
+handler!(upgrade_resource_state, |this, request| {
+    pb::upgrade_resource_state::Response::from_result(this.upgrade(&request), |response, state| {
+        response.upgraded_state = Some(state)
+    })
+});
+
+// ConfigureProvider: the provider configured for the calls that follow.
+handler!(configure_provider, |this, request| {
+    let version = &request.terraform_version;
+    let diagnostics = match this.provider_config(&request.config) {
+        Ok(config) => this.shared.provider.configure(&config, version).await,
+        Err(d) => d,
+    };
+    pb::configure_provider::Response::with_diagnostics(diagnostics)
+});
+
+// ReadResource: the state refreshed from the remote object (null when it is gone).
+handler!(read_resource, |this, request| {
+    let (new_state, diagnostics) = match this.read(&request).await {
+        Ok(state) => (Some(state), Diagnostics::new()),
+        Err((state, d)) => (state, d),
+    };
+    pb::read_resource::Response {
+        new_state,
+        private: request.private,
+        ..pb::read_resource::Response::with_diagnostics(diagnostics)
+    }
+});
+
+// PlanResourceChange: defaults, unknowns, the resource's adjustments and replacements.
+handler!(plan_resource_change, |this, request| {
+    let planned = this.plan(&request).await;
+    pb::plan_resource_change::Response::from_result(
+        planned,
+        |response, (planned, replace, warnings)| {
+            response.planned_state = Some(planned);
+            response.requires_replace = replace.iter().map(path_to_proto).collect();
+            response.planned_private = request.prior_private;
+            response.push_diagnostics(warnings);
+        },
+    )
+});
+
+// ApplyResourceChange: create, update or delete.
+handler!(apply_resource_change, |this, request| {
+    let (new_state, diagnostics) = match this.apply(&request).await {
+        Ok((state, d)) => (Some(state), d),
+        // Keep whatever state Terraform had: nothing is lost on a failed apply.
+        Err(d) => (request.prior_state, d),
+    };
+    pb::apply_resource_change::Response {
+        new_state,
+        ..pb::apply_resource_change::Response::with_diagnostics(diagnostics)
+    }
+});
+
+// ImportResourceState: the state of an existing object, found by its import ID.
+handler!(import_resource_state, |this, request| {
+    let imported = async {
+        let entry = this.resource(&request.type_name)?;
+        let ctx = this.context();
+        let state = entry.implementation.import(&request.id, &ctx).await?;
+        encode(&state, &entry.ty, "imported state")
+    };
+    pb::import_resource_state::Response::from_result(imported.await, |response, state| {
+        response
+            .imported_resources
+            .push(pb::import_resource_state::ImportedResource {
+                type_name: request.type_name,
+                state: Some(state),
+                private: Vec::new(),
+                identity: None,
+            })
+    })
+});
+
+// ReadDataSource: the data source read with its configuration.
+handler!(read_data_source, |this, request| {
+    let read = async {
+        let entry = this.data_source(&request.type_name)?;
+        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let state = entry.implementation.read(&config, &this.context()).await?;
+        encode(&state, &entry.ty, "data source result")
+    };
+    pb::read_data_source::Response::from_result(read.await, |response, state| {
+        response.state = Some(state)
+    })
+});
+
+// StopProvider: cancels the operations in flight; the server keeps serving.
+handler!(stop_provider, |this, _request| {
+    let mut guard = match this.shared.cancel.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    guard.cancel();
+    // Later calls get a fresh token: StopProvider stops in-flight work, not the server.
+    *guard = CancellationToken::new();
+    tracing::info!("StopProvider: cancelled in-flight operations");
+    pb::stop_provider::Response::default()
+});
+
+/// The type names of `entries`, for GetMetadata.
+fn type_names<T: ?Sized>(
+    entries: &HashMap<&'static str, Entry<T>>,
+) -> impl Iterator<Item = String> {
+    entries.keys().map(|name| (*name).to_owned())
+}
+
+/// The schemas of `entries` by type name, for GetProviderSchema.
+fn schemas<T: ?Sized>(entries: &HashMap<&'static str, Entry<T>>) -> HashMap<String, pb::Schema> {
+    entries
+        .iter()
+        .map(|(name, entry)| ((*name).to_owned(), entry.schema.to_proto()))
+        .collect()
+}
+
+/// A future borrowing what it is given, as `#[async_trait]` methods return.
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// ValidateResourceConfig and ValidateDataResourceConfig alike: `check` (the type's `validate`)
+/// on the configuration once the type is found and the configuration decoded.
+async fn validate<T: ?Sized>(
+    entry: Result<&Entry<T>, Diagnostics>,
+    config: &Option<pb::DynamicValue>,
+    check: impl for<'a> FnOnce(&'a T, &'a Value) -> BoxFuture<'a, Diagnostics>,
+) -> Diagnostics {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(d) => return d,
+    };
+    match decode(config.as_ref(), &entry.ty, "configuration") {
+        Ok(config) => {
+            // The attributes' own validators first, then the type's rules across attributes.
+            let mut diagnostics = validate_block(&entry.schema.block, &config, &Default::default());
+            diagnostics.extend(check(&entry.implementation, &config).await);
+            diagnostics
+        }
+        Err(d) => d,
+    }
+}
+
+type PlanResult = (pb::DynamicValue, Vec<AttributePath>, Diagnostics);
+
+impl ProviderService {
+    /// The provider configuration of a request, decoded.
+    fn provider_config(&self, config: &Option<pb::DynamicValue>) -> Result<Value, Diagnostics> {
+        let ty = &self.shared.provider_type;
+        decode(config.as_ref(), ty, "provider configuration")
+    }
+
+    fn upgrade(
+        &self,
+        request: &pb::upgrade_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let entry = self.resource(&request.type_name)?;
+        let raw = request
+            .raw_state
+            .as_ref()
+            .map(|r| r.json.as_slice())
+            .unwrap_or_default();
+        if raw.is_empty() {
+            return Err(Diagnostic::error(
+                "Unsupported state format",
+                "The stored state is not JSON (the legacy flatmap format predates this provider).",
+            )
+            .into());
+        }
+        // Attributes the current schema no longer has are dropped, so removing an attribute
+        // does not make old state unreadable.
+        let options = value::JsonDecodeOptions {
+            ignore_undefined_attributes: true,
+        };
+        let state = value::decode_json_with_options(raw, &entry.ty, options).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "Unreadable state",
+                format!("The stored state does not match the schema: {e}"),
+            ))
+        })?;
+        let upgraded = entry.implementation.upgrade_state(request.version, state)?;
+        encode(&upgraded, &entry.ty, "upgraded state")
+    }
+
+    async fn read(
+        &self,
+        request: &pb::read_resource::Request,
+    ) -> Result<pb::DynamicValue, (Option<pb::DynamicValue>, Diagnostics)> {
+        let fail = |d: Diagnostics| (request.current_state.clone(), d);
+        let entry = self.resource(&request.type_name).map_err(fail)?;
+        let current =
+            decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
+        if current.is_null() {
+            return encode(&Value::Null, &entry.ty, "state").map_err(fail);
+        }
+        let refreshed = entry
+            .implementation
+            .read(&current, &self.context())
+            .await
+            .map_err(fail)?;
+        let state = refreshed.unwrap_or(Value::Null);
+        if state.is_null() {
+            tracing::info!(
+                tf_resource_type = request.type_name,
+                "remote object no longer exists; removing it from state"
+            );
+        }
+        encode(&state, &entry.ty, "refreshed state").map_err(fail)
+    }
+
+    async fn plan(
+        &self,
+        request: &pb::plan_resource_change::Request,
+    ) -> Result<PlanResult, Diagnostics> {
+        let entry = self.resource(&request.type_name)?;
+        let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
+        let proposed = decode(
+            request.proposed_new_state.as_ref(),
+            &entry.ty,
+            "proposed state",
+        )?;
+        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        if proposed.is_null() {
+            // Destroy: nothing to adjust.
+            return Ok((
+                encode(&Value::Null, &entry.ty, "plan")?,
+                vec![],
+                Diagnostics::new(),
+            ));
+        }
+        let mut plan = ResourcePlan {
+            prior: (!prior.is_null()).then_some(prior),
+            config,
+            planned: proposed,
+            requires_replace: Vec::new(),
+        };
+        plan::plan_defaults_and_unknowns(&entry.schema.block, &mut plan);
+        let diagnostics = entry
+            .implementation
+            .modify_plan(&mut plan, &self.context())
+            .await;
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        // Models write lists where the schema has sets: fit the plan to the type first.
+        plan.planned = model::conform(plan.planned, &entry.ty);
+        plan::plan_replacements(&entry.schema.block, &mut plan);
+        let planned = encode(&plan.planned, &entry.ty, "planned state")?;
+        Ok((planned, plan.requires_replace, diagnostics))
+    }
+
+    async fn apply(
+        &self,
+        request: &pb::apply_resource_change::Request,
+    ) -> Result<(pb::DynamicValue, Diagnostics), Diagnostics> {
+        let entry = self.resource(&request.type_name)?;
+        let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
+        let planned = decode(request.planned_state.as_ref(), &entry.ty, "planned state")?;
+        let ctx = self.context();
+        let resource = &entry.implementation;
+        let applied = match (prior.is_null(), planned.is_null()) {
+            (true, true) => Applied::ok(Value::Null),
+            (true, false) => resource.create(&planned, &ctx).await,
+            (false, true) => {
+                let diagnostics = resource.delete(&prior, &ctx).await;
+                let state = if diagnostics.has_errors() {
+                    Some(prior)
+                } else {
+                    None
+                };
+                Applied::failed(state, diagnostics)
+            }
+            (false, false) => resource.update(&prior, &planned, &ctx).await,
+        };
+        let state = applied.state.unwrap_or(Value::Null);
+        let encoded = encode(&state, &entry.ty, "new state")?;
+        Ok((encoded, applied.diagnostics))
+    }
+}

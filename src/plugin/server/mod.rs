@@ -1,0 +1,330 @@
+//! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
+//! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and the gRPC health service.
+//! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
+//! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
+//! process.
+//!
+//! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
+//! themselves are in `handlers`, the wire conversions in `convert`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::handshake::Incoming;
+use super::proto::health::health_server::{Health, HealthServer};
+use super::proto::health::{HealthCheckRequest, HealthCheckResponse, health_check_response};
+use super::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use super::proto::tfplugin6 as pb;
+use super::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
+use super::resource::{CallContext, DataSource, Provider, Resource};
+use super::schema::Schema;
+use super::value::Type;
+
+mod convert;
+mod handlers;
+#[cfg(test)]
+mod tests;
+
+pub use convert::{diagnostic_to_proto, path_to_proto};
+
+/// Largest gRPC message accepted or sent (Go providers allow the same).
+pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
+
+/// Serves the plugin's gRPC services on `incoming` until `shutdown` turns true.
+pub async fn run(
+    provider: Arc<dyn Provider>,
+    incoming: Incoming,
+    shutdown_tx: watch::Sender<bool>,
+    mut shutdown_rx: watch::Receiver<bool>,
+) -> Result<(), tonic::transport::Error> {
+    let service = ProviderService::new(provider);
+    let provider_server = ProviderServer::new(service)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    let controller = GrpcControllerServer::new(Controller {
+        shutdown: shutdown_tx,
+    });
+    tonic::transport::Server::builder()
+        .add_service(provider_server)
+        .add_service(controller)
+        .add_service(HealthServer::new(PluginHealth))
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = shutdown_rx.wait_for(|stop| *stop).await;
+            tracing::debug!("plugin server shutting down");
+        })
+        .await
+}
+
+/// go-plugin's controller: Terraform calls Shutdown when it no longer needs the process.
+struct Controller {
+    shutdown: watch::Sender<bool>,
+}
+
+#[tonic::async_trait]
+impl GrpcController for Controller {
+    async fn shutdown(
+        &self,
+        _request: Request<super::proto::plugin::Empty>,
+    ) -> Result<Response<super::proto::plugin::Empty>, Status> {
+        tracing::debug!("GRPCController.Shutdown received");
+        let _ = self.shutdown.send(true);
+        Ok(Response::new(super::proto::plugin::Empty {}))
+    }
+}
+
+/// Health service: the service `plugin` is SERVING, as go-plugin documents for other languages.
+struct PluginHealth;
+
+#[tonic::async_trait]
+impl Health for PluginHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<HealthCheckResponse>, Status> {
+        let status = match request.get_ref().service.as_str() {
+            "" | "plugin" => health_check_response::ServingStatus::Serving,
+            _ => health_check_response::ServingStatus::ServiceUnknown,
+        };
+        Ok(Response::new(HealthCheckResponse {
+            status: status as i32,
+        }))
+    }
+}
+
+/// A resource or data source type with its schema computed once.
+struct Entry<T: ?Sized> {
+    /// The resource or data source.
+    implementation: Arc<T>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// A resource type with its schema.
+type ResourceEntry = Entry<dyn Resource>;
+
+/// A data source type with its schema.
+type DataSourceEntry = Entry<dyn DataSource>;
+
+/// The entries of `implementations` by type name; `describe` gives a type's name and schema.
+fn entries<T: ?Sized>(
+    implementations: Vec<Arc<T>>,
+    describe: impl Fn(&T) -> (&'static str, Schema),
+) -> HashMap<&'static str, Entry<T>> {
+    implementations
+        .into_iter()
+        .map(|implementation| {
+            let (type_name, schema) = describe(&implementation);
+            let ty = schema.value_type();
+            let entry = Entry {
+                implementation,
+                schema,
+                ty,
+            };
+            (type_name, entry)
+        })
+        .collect()
+}
+
+/// The entry of `type_name`, or an error naming the `kind` of type this provider lacks.
+fn lookup<'a, T: ?Sized>(
+    entries: &'a HashMap<&'static str, Entry<T>>,
+    kind: &str,
+    type_name: &str,
+) -> Result<&'a Entry<T>, Diagnostics> {
+    entries.get(type_name).ok_or_else(|| {
+        Diagnostic::error(
+            format!("Unknown {kind} type"),
+            format!("This provider has no {kind} type {type_name:?}."),
+        )
+        .into()
+    })
+}
+
+/// The state shared by all `tfplugin6.Provider` calls.
+struct Shared {
+    provider: Arc<dyn Provider>,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: HashMap<&'static str, ResourceEntry>,
+    data_sources: HashMap<&'static str, DataSourceEntry>,
+    /// Cancelled by StopProvider, then replaced so the server keeps serving.
+    cancel: Mutex<CancellationToken>,
+}
+
+/// `tfplugin6.Provider` over a [`Provider`].
+#[derive(Clone)]
+struct ProviderService {
+    shared: Arc<Shared>,
+}
+
+impl ProviderService {
+    fn new(provider: Arc<dyn Provider>) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.value_type();
+        let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
+        let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
+        Self {
+            shared: Arc::new(Shared {
+                provider,
+                provider_schema,
+                provider_type,
+                resources,
+                data_sources,
+                cancel: Mutex::new(CancellationToken::new()),
+            }),
+        }
+    }
+
+    fn context(&self) -> CallContext {
+        let token = match self.shared.cancel.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        CallContext::new(token)
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
+        lookup(&self.shared.resources, "resource", type_name)
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry, Diagnostics> {
+        lookup(&self.shared.data_sources, "data source", type_name)
+    }
+}
+
+/// Implements `tfplugin6.Provider` from one line per RPC, `method: "RpcName" => field`: the RPC
+/// runs `handlers::method` on a clone of the service and the request, inside [`guarded`] under
+/// its protocol name, and its response keeps diagnostics in `field`.
+macro_rules! provider_rpcs {
+    ($($method:ident: $rpc:literal => $field:ident),* $(,)?) => {
+        #[tonic::async_trait]
+        impl ProviderRpc for ProviderService {
+            $(async fn $method(
+                &self,
+                request: Request<pb::$method::Request>,
+            ) -> Result<Response<pb::$method::Response>, Status> {
+                guarded($rpc, handlers::$method(self.clone(), request.into_inner())).await
+            })*
+        }
+
+        $(impl WithDiagnostics for pb::$method::Response {
+            fn push_diagnostics(&mut self, diagnostics: Diagnostics) {
+                self.$field.add_diagnostics(diagnostics);
+            }
+        })*
+    };
+}
+
+provider_rpcs!(
+    get_metadata: "GetMetadata" => diagnostics,
+    get_provider_schema: "GetProviderSchema" => diagnostics,
+    validate_provider_config: "ValidateProviderConfig" => diagnostics,
+    validate_resource_config: "ValidateResourceConfig" => diagnostics,
+    validate_data_resource_config: "ValidateDataResourceConfig" => diagnostics,
+    upgrade_resource_state: "UpgradeResourceState" => diagnostics,
+    configure_provider: "ConfigureProvider" => diagnostics,
+    read_resource: "ReadResource" => diagnostics,
+    plan_resource_change: "PlanResourceChange" => diagnostics,
+    apply_resource_change: "ApplyResourceChange" => diagnostics,
+    import_resource_state: "ImportResourceState" => diagnostics,
+    read_data_source: "ReadDataSource" => diagnostics,
+    stop_provider: "StopProvider" => error,
+);
+
+/// Runs a handler in its own task: a panic inside becomes an error diagnostic in a response
+/// of the right type, and the process keeps serving.
+async fn guarded<R, F>(rpc: &'static str, work: F) -> Result<Response<R>, Status>
+where
+    R: WithDiagnostics + Default + Send + 'static,
+    F: Future<Output = R> + Send + 'static,
+{
+    tracing::debug!(tf_rpc = rpc, "received request");
+    match tokio::spawn(work).await {
+        Ok(response) => {
+            tracing::debug!(tf_rpc = rpc, "served request");
+            Ok(Response::new(response))
+        }
+        Err(error) => {
+            let reason = if error.is_panic() {
+                panic_message(error.into_panic())
+            } else {
+                "the handler was cancelled".to_owned()
+            };
+            tracing::error!(tf_rpc = rpc, %reason, "handler failed");
+            Ok(Response::new(R::with_diagnostics(
+                Diagnostic::error(
+                    "Provider internal error",
+                    format!(
+                        "The provider failed while handling {rpc}: {reason}. This is a bug in \
+                         terraform-provider-todo; please report it with the command you ran. \
+                         Nothing was changed after the failure point."
+                    ),
+                )
+                .into(),
+            )))
+        }
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_owned()
+    }
+}
+
+/// Responses that carry diagnostics.
+trait WithDiagnostics: Default {
+    /// Adds `diagnostics` to the response.
+    fn push_diagnostics(&mut self, diagnostics: Diagnostics);
+
+    /// An otherwise empty response carrying `diagnostics`.
+    fn with_diagnostics(diagnostics: Diagnostics) -> Self {
+        let mut response = Self::default();
+        response.push_diagnostics(diagnostics);
+        response
+    }
+
+    /// The response to a handler's `result`: `fill` writes a success into an empty response,
+    /// a failure becomes its diagnostics.
+    fn from_result<T>(result: Result<T, Diagnostics>, fill: impl FnOnce(&mut Self, T)) -> Self {
+        match result {
+            Ok(value) => {
+                let mut response = Self::default();
+                fill(&mut response, value);
+                response
+            }
+            Err(diagnostics) => Self::with_diagnostics(diagnostics),
+        }
+    }
+}
+
+/// Where a response keeps its diagnostics.
+trait DiagnosticsField {
+    /// Adds `diagnostics` to the field.
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics);
+}
+
+/// A list of diagnostics: most responses.
+impl DiagnosticsField for Vec<pb::Diagnostic> {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        self.extend(diagnostics.into_iter().map(diagnostic_to_proto));
+    }
+}
+
+/// One error text: StopProvider's response.
+impl DiagnosticsField for String {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        *self = text.join("; ");
+    }
+}

@@ -1,0 +1,293 @@
+//! Tests of the `tfplugin6.Provider` service: a panicking handler, StopProvider, planning,
+//! reads of vanished objects, state upgrades, unknown types and the health service.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::*;
+use crate::plugin::attrs::{self, Attrs};
+use crate::plugin::diag::AttributePath;
+use crate::plugin::resource::Applied;
+use crate::plugin::schema::{Attribute, Block};
+use crate::plugin::value::{self, Value};
+
+/// A provider with one resource, `test_thing`, whose behaviour the tests steer by name.
+struct TestProvider;
+
+struct Thing;
+
+fn thing_schema() -> Schema {
+    Schema::new(
+        Block::new("thing")
+            .attribute(Attribute::required("name", Type::String).requires_replace())
+            .attribute(Attribute::optional("size", Type::Number).default(attrs::number(1)))
+            .attribute(Attribute::computed("id", Type::String).stable()),
+    )
+}
+
+#[async_trait]
+impl Provider for TestProvider {
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new("provider"))
+    }
+    async fn configure(&self, _config: &Value, _version: &str) -> Diagnostics {
+        Diagnostics::new()
+    }
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(Thing)]
+    }
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![]
+    }
+}
+
+#[async_trait]
+impl Resource for Thing {
+    fn type_name(&self) -> &'static str {
+        "test_thing"
+    }
+    fn schema(&self) -> Schema {
+        thing_schema()
+    }
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        if Attrs(config).string("name").as_deref() == Some("boom") {
+            panic!("validate exploded");
+        }
+        Diagnostics::new()
+    }
+    async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
+        if Attrs(planned).string("name").as_deref() == Some("slow") {
+            ctx.cancelled().await;
+            return Applied::failed(None, super::super::resource::stopped_diagnostic());
+        }
+        let mut state = planned.clone();
+        if let Value::Object(map) = &mut state {
+            map.insert("id".into(), attrs::string("id-1"));
+        }
+        Applied::ok(state)
+    }
+    async fn read(&self, state: &Value, _ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+        if Attrs(state).string("name").as_deref() == Some("gone") {
+            return Ok(None);
+        }
+        Ok(Some(state.clone()))
+    }
+    async fn update(&self, _prior: &Value, planned: &Value, _ctx: &CallContext) -> Applied {
+        Applied::ok(planned.clone())
+    }
+    async fn delete(&self, _prior: &Value, _ctx: &CallContext) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn import(&self, id: &str, _ctx: &CallContext) -> Result<Value, Diagnostics> {
+        Ok(thing(id, Some(1), Some("id-1")))
+    }
+}
+
+fn thing(name: &str, size: Option<i64>, id: Option<&str>) -> Value {
+    attrs::object([
+        ("name", attrs::string(name)),
+        ("size", attrs::opt_number(size)),
+        ("id", attrs::opt_string(id)),
+    ])
+}
+
+fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
+    let msgpack = value::encode_msgpack(value, &thing_schema().value_type()).expect("encode");
+    Some(pb::DynamicValue {
+        msgpack,
+        json: vec![],
+    })
+}
+
+fn decoded(value: Option<pb::DynamicValue>) -> Value {
+    let bytes = value.expect("a value").msgpack;
+    value::decode_msgpack(&bytes, &thing_schema().value_type()).expect("decode")
+}
+
+fn service() -> ProviderService {
+    ProviderService::new(Arc::new(TestProvider))
+}
+
+/// The answer to one RPC; a transport error fails the test.
+async fn answer<R>(call: impl Future<Output = Result<Response<R>, Status>>) -> R {
+    call.await
+        .expect("a response, not a transport error")
+        .into_inner()
+}
+
+/// ValidateResourceConfig of a `test_thing` named `name`.
+fn validate(name: &str) -> Request<pb::validate_resource_config::Request> {
+    Request::new(pb::validate_resource_config::Request {
+        type_name: "test_thing".into(),
+        config: dynamic(&thing(name, None, None)),
+        client_capabilities: None,
+    })
+}
+
+/// PlanResourceChange of a `test_thing` from `prior` to `proposed`, configured as `config`.
+fn plan(
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> Request<pb::plan_resource_change::Request> {
+    Request::new(pb::plan_resource_change::Request {
+        type_name: "test_thing".into(),
+        prior_state: dynamic(prior),
+        proposed_new_state: dynamic(proposed),
+        config: dynamic(config),
+        ..Default::default()
+    })
+}
+
+/// ReadResource of a `type_name` object in state `current`.
+fn read(type_name: &str, current: Option<pb::DynamicValue>) -> Request<pb::read_resource::Request> {
+    Request::new(pb::read_resource::Request {
+        type_name: type_name.into(),
+        current_state: current,
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_an_error_diagnostic() {
+    let service = service();
+    let response = answer(service.validate_resource_config(validate("boom"))).await;
+    assert_eq!(response.diagnostics.len(), 1);
+    let diagnostic = &response.diagnostics[0];
+    assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
+    assert!(
+        diagnostic.detail.contains("validate exploded"),
+        "{}",
+        diagnostic.detail
+    );
+
+    // The server keeps serving.
+    let response = answer(service.validate_resource_config(validate("fine"))).await;
+    assert!(response.diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_work_in_flight_and_keeps_serving() {
+    let service = service();
+    let apply = {
+        let service = service.clone();
+        tokio::spawn(async move {
+            let request = pb::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dynamic(&Value::Null),
+                planned_state: dynamic(&thing("slow", Some(1), None)),
+                ..Default::default()
+            };
+            answer(service.apply_resource_change(Request::new(request))).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!apply.is_finished(), "the apply waits until stopped");
+    let stop = Request::new(pb::stop_provider::Request {});
+    assert!(answer(service.stop_provider(stop)).await.error.is_empty());
+    let response = tokio::time::timeout(Duration::from_secs(5), apply)
+        .await
+        .expect("cancelled promptly")
+        .expect("task");
+    assert!(
+        response
+            .diagnostics
+            .iter()
+            .any(|d| d.summary == "Operation cancelled")
+    );
+    assert!(
+        !service.context().is_cancelled(),
+        "later calls get a fresh token"
+    );
+}
+
+#[tokio::test]
+async fn plans_fill_defaults_mark_computed_unknown_and_request_replacement() {
+    let service = service();
+    let create = plan(
+        &Value::Null,
+        &thing("a", None, None),
+        &thing("a", None, None),
+    );
+    let response = answer(service.plan_resource_change(create)).await;
+    let planned = decoded(response.planned_state);
+    assert_eq!(Attrs(&planned).i64("size"), Some(1));
+    assert!(Attrs(&planned).is_unknown("id"));
+    assert!(response.requires_replace.is_empty());
+
+    let rename = plan(
+        &thing("a", Some(1), Some("id-1")),
+        &thing("b", Some(1), Some("id-1")),
+        &thing("b", None, None),
+    );
+    let response = answer(service.plan_resource_change(rename)).await;
+    assert_eq!(
+        response.requires_replace,
+        vec![path_to_proto(&AttributePath::root("name"))]
+    );
+}
+
+#[tokio::test]
+async fn a_vanished_object_reads_as_null_state() {
+    let service = service();
+    let gone = dynamic(&thing("gone", Some(1), Some("id-1")));
+    let response = answer(service.read_resource(read("test_thing", gone))).await;
+    assert!(response.diagnostics.is_empty());
+    assert_eq!(response.new_state.expect("state").msgpack, vec![0xc0]);
+}
+
+#[tokio::test]
+async fn state_upgrade_drops_removed_attributes() {
+    let service = service();
+    let request = pb::upgrade_resource_state::Request {
+        type_name: "test_thing".into(),
+        version: 0,
+        raw_state: Some(pb::RawState {
+            json: br#"{"name":"a","size":2,"id":"id-1","removed_attribute":true}"#.to_vec(),
+            flatmap: Default::default(),
+        }),
+    };
+    let response = answer(service.upgrade_resource_state(Request::new(request))).await;
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    assert_eq!(
+        decoded(response.upgraded_state),
+        thing("a", Some(2), Some("id-1"))
+    );
+}
+
+#[tokio::test]
+async fn unknown_types_are_errors_not_crashes() {
+    let service = service();
+    let response = answer(service.read_resource(read("test_nothing", None))).await;
+    assert_eq!(response.diagnostics.len(), 1);
+    assert!(response.diagnostics[0].detail.contains("test_nothing"));
+}
+
+#[tokio::test]
+async fn health_reports_the_plugin_service_serving() {
+    let check = |service: &str| {
+        let request = Request::new(HealthCheckRequest {
+            service: service.to_owned(),
+        });
+        async move {
+            PluginHealth
+                .check(request)
+                .await
+                .expect("health")
+                .into_inner()
+                .status
+        }
+    };
+    let serving = health_check_response::ServingStatus::Serving as i32;
+    assert_eq!(check("plugin").await, serving);
+    assert_eq!(check("").await, serving);
+    assert_eq!(
+        check("other").await,
+        health_check_response::ServingStatus::ServiceUnknown as i32
+    );
+}
