@@ -38,7 +38,7 @@ pub fn validators() -> Vec<Validator> {
         Validator::MaxItems(MAX_TAGS),
         Validator::Keys(Box::new(Validator::Length(1, 128))),
         Validator::Keys(Box::new(Validator::custom(
-            "Keys do not start with `aws:`, a prefix AWS reserves.",
+            "No `aws:` prefix, which AWS reserves.",
             |key| {
                 if key.to_ascii_lowercase().starts_with("aws:") {
                     Err(format!(

@@ -83,17 +83,12 @@ impl Validator {
             Validator::Length(min, max) => format!("{min} to {max} characters."),
             Validator::Pattern { meaning, .. } => format!("{}.", capitalize(meaning)),
             Validator::Arn([]) => "An ARN.".to_owned(),
-            Validator::Arn(services) => format!(
-                "An ARN of {}.",
-                services
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
+            Validator::Arn(services) => {
+                format!("{} ARN.", capitalize(&article(&code_list(services.iter()))))
+            }
             Validator::Duration => "A duration such as `30s`, `10m` or `1h30m`.".to_owned(),
-            Validator::MinItems(min) => format!("At least {min} elements."),
-            Validator::MaxItems(max) => format!("At most {max} elements."),
+            Validator::MinItems(min) => format!("At least {}.", elements(*min)),
+            Validator::MaxItems(max) => format!("At most {}.", elements(*max)),
             Validator::Keys(inner) => format!("Keys: {}", lowercase_first(&inner.describe())),
             Validator::Elements(inner) => {
                 format!("Each element: {}", lowercase_first(&inner.describe()))
@@ -258,6 +253,25 @@ fn code_list<T: fmt::Display>(values: impl Iterator<Item = T>) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// `a` or `an` before a word, as it is spoken (`an` before a vowel sound).
+fn article(text: &str) -> String {
+    let first = text.trim_start_matches('`').chars().next().unwrap_or('x');
+    if "aeioAEIO".contains(first) {
+        format!("an {text}")
+    } else {
+        format!("a {text}")
+    }
+}
+
+/// `1 element`, `50 elements`.
+fn elements(count: usize) -> String {
+    if count == 1 {
+        "1 element".to_owned()
+    } else {
+        format!("{count} elements")
     }
 }
 
