@@ -153,17 +153,32 @@ mod tests {
         Broken,
     }
 
-    fn fast(timeout_ms: u64) -> Poller {
+    type Refreshed = Result<State, &'static str>;
+
+    /// Waits for `Done` through `Pending`, polling every few milliseconds for at most
+    /// `timeout_ms`, with `ctx`.
+    async fn wait_with<F, Fut>(
+        ctx: &CallContext,
+        timeout_ms: u64,
+        refresh: F,
+        classify: fn(&&'static str) -> ErrorKind,
+    ) -> Result<State, WaitError<State, &'static str>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Refreshed>,
+    {
         Poller::new(Duration::from_millis(timeout_ms))
             .delays(Duration::from_millis(1), Duration::from_millis(4))
+            .until(ctx, &[State::Pending], &[State::Done], refresh, classify)
+            .await
     }
 
-    /// A refresh that reports `states` in turn (the last one forever) and counts its calls.
+    /// A refresh that reports `states` in turn (the last one forever), and its call count.
     fn script(
-        states: Vec<Result<State, &'static str>>,
+        states: Vec<Refreshed>,
     ) -> (
         Arc<AtomicUsize>,
-        impl FnMut() -> std::future::Ready<Result<State, &'static str>>,
+        impl FnMut() -> std::future::Ready<Refreshed>,
     ) {
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = calls.clone();
@@ -174,81 +189,46 @@ mod tests {
         (calls, refresh)
     }
 
+    /// Runs `states` through a wait of 1 s; the result and the number of refreshes.
+    async fn run(
+        states: Vec<Refreshed>,
+        classify: fn(&&'static str) -> ErrorKind,
+    ) -> (Result<State, WaitError<State, &'static str>>, usize) {
+        let (calls, refresh) = script(states);
+        let result = wait_with(&CallContext::default(), 1000, refresh, classify).await;
+        (result, calls.load(Ordering::SeqCst))
+    }
+
     #[tokio::test]
     async fn waits_through_pending_states_until_a_target() {
-        let (calls, refresh) = script(vec![
-            Ok(State::Pending),
-            Ok(State::Pending),
-            Ok(State::Done),
-        ]);
-        let done = fast(1000)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                refresh,
-                all_final,
-            )
-            .await;
-        assert_eq!(done.ok(), Some(State::Done));
-        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        let states = vec![Ok(State::Pending), Ok(State::Pending), Ok(State::Done)];
+        let (result, calls) = run(states, all_final).await;
+        assert_eq!(result.ok(), Some(State::Done));
+        assert_eq!(calls, 3);
     }
 
     #[tokio::test]
     async fn an_unexpected_state_or_a_final_error_ends_the_wait() {
-        let (_, refresh) = script(vec![Ok(State::Pending), Ok(State::Broken)]);
-        let result = fast(1000)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                refresh,
-                all_final,
-            )
-            .await;
+        let (result, _) = run(vec![Ok(State::Pending), Ok(State::Broken)], all_final).await;
         assert!(matches!(result, Err(WaitError::Unexpected(State::Broken))));
-        let (calls, refresh) = script(vec![Err("denied"), Ok(State::Done)]);
-        let result = fast(1000)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                refresh,
-                all_final,
-            )
-            .await;
+        let (result, calls) = run(vec![Err("denied"), Ok(State::Done)], all_final).await;
         assert!(matches!(result, Err(WaitError::Failed("denied"))));
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(calls, 1);
     }
 
     #[tokio::test]
     async fn transient_errors_are_polled_through() {
-        let (calls, refresh) = script(vec![Err("throttled"), Err("throttled"), Ok(State::Done)]);
-        let result = fast(1000)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                refresh,
-                |_| ErrorKind::Transient,
-            )
-            .await;
+        let states = vec![Err("throttled"), Err("throttled"), Ok(State::Done)];
+        let (result, calls) = run(states, |_| ErrorKind::Transient).await;
         assert_eq!(result.ok(), Some(State::Done));
-        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(calls, 3);
     }
 
     #[tokio::test]
     async fn the_deadline_bounds_the_wait_and_even_a_hung_refresh() {
+        let ctx = CallContext::default();
         let (_, refresh) = script(vec![Ok(State::Pending)]);
-        let result = fast(20)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                refresh,
-                all_final,
-            )
-            .await;
+        let result = wait_with(&ctx, 20, refresh, all_final).await;
         assert!(matches!(
             result,
             Err(WaitError::Timeout {
@@ -257,16 +237,8 @@ mod tests {
             })
         ));
         let started = std::time::Instant::now();
-        let hung = || std::future::pending::<Result<State, &'static str>>();
-        let result = fast(50)
-            .until(
-                &CallContext::default(),
-                &[State::Pending],
-                &[State::Done],
-                hung,
-                all_final,
-            )
-            .await;
+        let hung = || std::future::pending::<Refreshed>();
+        let result = wait_with(&ctx, 50, hung, all_final).await;
         assert!(matches!(result, Err(WaitError::Timeout { .. })));
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -276,9 +248,8 @@ mod tests {
         let token = CancellationToken::new();
         let ctx = CallContext::new(token.clone());
         let (_, refresh) = script(vec![Ok(State::Pending)]);
-        let poller = Poller::new(Duration::from_secs(60));
-        let wait = poller.until(&ctx, &[State::Pending], &[State::Done], refresh, all_final);
         token.cancel();
-        assert!(matches!(wait.await, Err(WaitError::Stopped)));
+        let result = wait_with(&ctx, 60_000, refresh, all_final).await;
+        assert!(matches!(result, Err(WaitError::Stopped)));
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName};
 use serde::{Deserialize, Serialize};
 
 use super::ClientSlot;
@@ -118,22 +118,20 @@ struct ClusterState {
     tags: BTreeMap<String, String>,
 }
 
-impl ClusterState {
-    /// The state to record: the resource's own tags are told from the default tags by
-    /// `prior_tags` (the configured tags), as for every resource with `tags_all`.
-    fn flatten(
-        &self,
-        prior_tags: Option<&BTreeMap<String, String>>,
-        default_tags: &BTreeMap<String, String>,
-    ) -> ClusterModel {
-        ClusterModel {
-            id: Known::Value(self.name.clone()),
-            name: self.name.clone(),
-            container_insights: self.container_insights,
-            tags: tags::own_tags(&self.tags, default_tags, prior_tags),
-            tags_all: Known::Value(self.tags.clone()),
-            arn: Known::Value(self.arn.clone()),
-        }
+/// The state to record for a cluster ECS reports: the resource's own tags are told from the
+/// default tags by `prior_tags` (the configured tags), as for every resource with `tags_all`.
+fn flatten_cluster(
+    cluster: &ClusterState,
+    prior_tags: Option<&BTreeMap<String, String>>,
+    default_tags: &BTreeMap<String, String>,
+) -> ClusterModel {
+    ClusterModel {
+        id: Known::Value(cluster.name.clone()),
+        name: cluster.name.clone(),
+        container_insights: cluster.container_insights,
+        tags: tags::own_tags(&cluster.tags, default_tags, prior_tags),
+        tags_all: Known::Value(cluster.tags.clone()),
+        arn: Known::Value(cluster.arn.clone()),
     }
 }
 
@@ -144,12 +142,12 @@ fn insights_setting(enabled: bool) -> ClusterSetting {
         .build()
 }
 
-/// Reads the cluster named `name` (or ARN); `None` when ECS reports no live cluster by it.
-async fn find_cluster(
+/// The live clusters ECS reports under `name` (or ARN), with their tags and settings.
+async fn describe_clusters(
     clients: &AwsClients,
     name: &str,
     ctx: &CallContext,
-) -> Result<Option<ClusterState>, CallError> {
+) -> Result<Vec<Cluster>, CallError> {
     let request = clients
         .ecs
         .describe_clusters()
@@ -157,10 +155,25 @@ async fn find_cluster(
         .include(ClusterField::Tags)
         .include(ClusterField::Settings);
     let output = call(ctx, "ecs:DescribeClusters", request.send()).await?;
-    let Some(cluster) = output.clusters().iter().find(|c| {
-        ClusterStatus::parse(c.status()) != ClusterStatus::Inactive
-            && (c.cluster_name() == Some(name) || c.cluster_arn() == Some(name))
-    }) else {
+    Ok(output
+        .clusters()
+        .iter()
+        .filter(|c| ClusterStatus::parse(c.status()) != ClusterStatus::Inactive)
+        .cloned()
+        .collect())
+}
+
+/// Reads the cluster named `name` (or ARN); `None` when ECS reports no live cluster by it.
+async fn find_cluster(
+    clients: &AwsClients,
+    name: &str,
+    ctx: &CallContext,
+) -> Result<Option<ClusterState>, CallError> {
+    let clusters = describe_clusters(clients, name, ctx).await?;
+    let Some(cluster) = clusters
+        .iter()
+        .find(|c| c.cluster_name() == Some(name) || c.cluster_arn() == Some(name))
+    else {
         return Ok(None);
     };
     let container_insights = cluster.settings().iter().any(|s| {
@@ -181,14 +194,8 @@ async fn active_services(
     name: &str,
     ctx: &CallContext,
 ) -> Result<i32, CallError> {
-    let request = clients.ecs.describe_clusters().clusters(name);
-    let output = call(ctx, "ecs:DescribeClusters", request.send()).await?;
-    Ok(output
-        .clusters()
-        .iter()
-        .filter(|c| ClusterStatus::parse(c.status()) != ClusterStatus::Inactive)
-        .map(|c| c.active_services_count())
-        .sum())
+    let clusters = describe_clusters(clients, name, ctx).await?;
+    Ok(clusters.iter().map(Cluster::active_services_count).sum())
 }
 
 /// Where a DeleteCluster attempt stands.
@@ -271,9 +278,10 @@ impl EcsCluster {
             .await
             .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read ECS cluster")))?;
         match found {
-            Some(cluster) => Ok(Some(to_value(
-                &cluster.flatten(planned.tags.as_ref(), &clients.default_tags),
-            )?)),
+            Some(cluster) => {
+                let state = flatten_cluster(&cluster, planned.tags.as_ref(), &clients.default_tags);
+                Ok(Some(to_value(&state)?))
+            }
             None => Ok(None),
         }
     }
@@ -425,7 +433,11 @@ impl Resource for EcsCluster {
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
         let clients = self.clients.get()?;
         match find_cluster(clients, id, ctx).await {
-            Ok(Some(cluster)) => Ok(to_value(&cluster.flatten(None, &clients.default_tags))?),
+            Ok(Some(cluster)) => Ok(to_value(&flatten_cluster(
+                &cluster,
+                None,
+                &clients.default_tags,
+            ))?),
             Ok(None) => Err(Diagnostic::error(
                 "Cannot import non-existent cluster",
                 format!("ECS has no active cluster {id:?} in this account and region."),

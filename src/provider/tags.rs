@@ -95,6 +95,24 @@ pub struct TagChanges {
     pub changed: BTreeMap<String, String>,
 }
 
+impl TagChanges {
+    /// Sends the changes: `untag` with the removed keys, then `tag` with the changed tags,
+    /// each only when there is something to send.
+    pub async fn send(
+        self,
+        untag: impl AsyncFnOnce(Vec<String>) -> Result<(), CallError>,
+        tag: impl AsyncFnOnce(BTreeMap<String, String>) -> Result<(), CallError>,
+    ) -> Result<(), CallError> {
+        if !self.removed.is_empty() {
+            untag(self.removed).await?;
+        }
+        if !self.changed.is_empty() {
+            tag(self.changed).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The [`TagChanges`] from `current` to `wanted`.
 pub fn changes(
     current: &BTreeMap<String, String>,
@@ -197,26 +215,25 @@ pub async fn sync_ecs_tags(
     wanted: &BTreeMap<String, String>,
     ctx: &CallContext,
 ) -> Result<(), CallError> {
-    let TagChanges { removed, changed } = changes(current, wanted);
-    if !removed.is_empty() {
-        let request = clients.ecs.untag_resource().resource_arn(arn);
-        call(
-            ctx,
-            "ecs:UntagResource",
-            request.set_tag_keys(Some(removed)).send(),
-        )
-        .await?;
-    }
-    if !changed.is_empty() {
-        let request = clients.ecs.tag_resource().resource_arn(arn);
-        call(
-            ctx,
-            "ecs:TagResource",
-            request.set_tags(ecs_tags(&changed)).send(),
-        )
-        .await?;
-    }
-    Ok(())
+    let untag = async |keys| {
+        let request = clients
+            .ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys));
+        call(ctx, "ecs:UntagResource", request.send())
+            .await
+            .map(drop)
+    };
+    let tag = async |tags: BTreeMap<String, String>| {
+        let request = clients
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(ecs_tags(&tags));
+        call(ctx, "ecs:TagResource", request.send()).await.map(drop)
+    };
+    changes(current, wanted).send(untag, tag).await
 }
 
 /// ECR tags from a map; `None` when there are none.
@@ -261,26 +278,25 @@ pub async fn sync_ecr_tags(
     ctx: &CallContext,
 ) -> Result<(), CallError> {
     let current = list_ecr_tags(clients, arn, ctx).await?;
-    let TagChanges { removed, changed } = changes(&current, wanted);
-    if !removed.is_empty() {
-        let request = clients.ecr.untag_resource().resource_arn(arn);
-        call(
-            ctx,
-            "ecr:UntagResource",
-            request.set_tag_keys(Some(removed)).send(),
-        )
-        .await?;
-    }
-    if !changed.is_empty() {
-        let request = clients.ecr.tag_resource().resource_arn(arn);
-        call(
-            ctx,
-            "ecr:TagResource",
-            request.set_tags(ecr_tags(&changed)?).send(),
-        )
-        .await?;
-    }
-    Ok(())
+    let untag = async |keys| {
+        let request = clients
+            .ecr
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys));
+        call(ctx, "ecr:UntagResource", request.send())
+            .await
+            .map(drop)
+    };
+    let tag = async |tags: BTreeMap<String, String>| {
+        let request = clients
+            .ecr
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(ecr_tags(&tags)?);
+        call(ctx, "ecr:TagResource", request.send()).await.map(drop)
+    };
+    changes(&current, wanted).send(untag, tag).await
 }
 
 #[cfg(test)]

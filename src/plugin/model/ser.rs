@@ -184,38 +184,27 @@ impl SeqSerializer {
     }
 }
 
-impl ser::SerializeSeq for SeqSerializer {
-    type Ok = Value;
-    type Error = ModelError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ModelError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, ModelError> {
-        Ok(Value::List(self.0))
-    }
+/// The three sequence kinds serde distinguishes all become lists.
+macro_rules! sequence {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqSerializer {
+            type Ok = Value;
+            type Error = ModelError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ModelError> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value, ModelError> {
+                Ok(Value::List(self.0))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqSerializer {
-    type Ok = Value;
-    type Error = ModelError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ModelError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, ModelError> {
-        Ok(Value::List(self.0))
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSerializer {
-    type Ok = Value;
-    type Error = ModelError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ModelError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, ModelError> {
-        Ok(Value::List(self.0))
-    }
-}
+sequence!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 /// Collects the entries of a map (string keys) or the fields of a struct.
 pub(crate) struct MapSerializer {

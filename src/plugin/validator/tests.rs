@@ -154,5 +154,7 @@ fn durations_parse() {
     assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
     assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
     assert_eq!(parse_duration("10"), None);
+    assert_eq!(parse_duration("5x"), None);
+    assert_eq!(parse_duration(""), None);
     assert_eq!(parse_duration("m"), None);
 }

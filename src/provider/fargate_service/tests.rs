@@ -1,11 +1,9 @@
 //! Unit tests of `todo_fargate_service`: failure paths against a scripted fake ECS/ECR, and
 //! the pure helpers (images, sizes, import IDs, durations).
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use super::*;
 use crate::plugin::CallContext;
-use crate::plugin::validator::parse_duration;
 use crate::provider::fake_aws::{Answer, FakeAws};
 
 const URL: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/todo";
@@ -292,13 +290,4 @@ fn import_ids_name_cluster_and_service() {
     for bad in ["todo", "todo/", "/api", "a/b/c", "arn:aws:ecs/api"] {
         assert_eq!(parse_import_id(bad), None, "{bad}");
     }
-}
-
-#[test]
-fn durations_parse() {
-    assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
-    assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-    assert_eq!(parse_duration("10"), None);
-    assert_eq!(parse_duration("5x"), None);
-    assert_eq!(parse_duration(""), None);
 }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use aws_sdk_ecs::types::Service;
+
 use super::find::{RolloutStatus, ServiceStatus, find_service};
 use super::schema::image_tag_path;
 use crate::plugin::poll::{Poller, WaitError, all_final};
@@ -10,6 +12,34 @@ use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{CallContext, Diagnostic};
 use crate::provider::aws_error::CallError;
 use crate::provider::config::AwsClients;
+
+/// Polls the service in `cluster` until `status` of what ECS reports (`None`: no such
+/// service) is one of `target`, through `pending`, for at most `timeout`.
+async fn poll_service<S: PartialEq + std::fmt::Debug>(
+    target: (&AwsClients, &str, &str),
+    timeout: Duration,
+    ctx: &CallContext,
+    states: (&[S], &[S]),
+    status: fn(Option<&Service>) -> S,
+) -> Result<S, WaitError<S, CallError>> {
+    let (clients, cluster, name) = target;
+    let refresh = || async {
+        let service = find_service(clients, cluster, name, ctx).await?;
+        Ok(status(service.as_ref()))
+    };
+    let (pending, target) = states;
+    Poller::new(timeout)
+        .until(ctx, pending, target, refresh, all_final)
+        .await
+}
+
+/// The rollout status of a service, [`RolloutStatus::Gone`] once it is deleted.
+fn rollout_status(service: Option<&Service>) -> RolloutStatus {
+    match service {
+        Some(s) if ServiceStatus::of(s).is_live() => RolloutStatus::of(s),
+        _ => RolloutStatus::Gone,
+    }
+}
 
 /// Waits until the primary deployment's rollout completes; FAILED is an error with ECS's
 /// reason, pointing at `image_tag`.
@@ -20,22 +50,12 @@ pub async fn wait_for_rollout(
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
-    let refresh = || async {
-        let service = find_service(clients, cluster, name, ctx).await?;
-        Ok::<_, CallError>(match service {
-            Some(s) if ServiceStatus::of(&s).is_live() => RolloutStatus::of(&s),
-            _ => RolloutStatus::Gone,
-        })
-    };
-    let waited = Poller::new(timeout)
-        .until(
-            ctx,
-            &[RolloutStatus::InProgress],
-            &[RolloutStatus::Completed],
-            refresh,
-            all_final,
-        )
-        .await;
+    let states = (
+        &[RolloutStatus::InProgress][..],
+        &[RolloutStatus::Completed][..],
+    );
+    let target = (clients, cluster, name);
+    let waited = poll_service(target, timeout, ctx, states, rollout_status).await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
@@ -73,19 +93,17 @@ pub async fn wait_for_deletion(
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
-    let refresh = || async {
-        let service = find_service(clients, cluster, name, ctx).await?;
-        Ok::<_, CallError>(service.map(|s| ServiceStatus::of(&s)))
-    };
-    let waited = Poller::new(timeout)
-        .until(
-            ctx,
-            &[Some(ServiceStatus::Active), Some(ServiceStatus::Draining)],
-            &[None, Some(ServiceStatus::Inactive)],
-            refresh,
-            all_final,
-        )
-        .await;
+    let pending = [Some(ServiceStatus::Active), Some(ServiceStatus::Draining)];
+    let gone = [None, Some(ServiceStatus::Inactive)];
+    let status = |service: Option<&Service>| service.map(ServiceStatus::of);
+    let waited = poll_service(
+        (clients, cluster, name),
+        timeout,
+        ctx,
+        (&pending, &gone),
+        status,
+    )
+    .await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
