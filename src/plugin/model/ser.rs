@@ -11,11 +11,27 @@ use super::{ModelError, UNKNOWN_MARKER};
 use crate::plugin::diag::PathStep;
 use crate::plugin::value::Value;
 
+/// The error for an enum variant with data: only unit variants (strings) have a cty form.
+fn carries_data(name: &str, variant: &str) -> ModelError {
+    ModelError::new(format!(
+        "{name}::{variant} carries data; only unit variants have a cty form"
+    ))
+}
+
 /// Serializes into a [`Value`].
 pub(crate) struct ValueSerializer;
 
 fn number(n: impl Into<BigDecimal>) -> Value {
     Value::Number(n.into())
+}
+
+/// Every integer type becomes a number.
+macro_rules! integers {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Value, ModelError> {
+            Ok(number(v))
+        }
+    )*};
 }
 
 impl ser::Serializer for ValueSerializer {
@@ -32,30 +48,16 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_bool(self, v: bool) -> Result<Value, ModelError> {
         Ok(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, ModelError> {
-        Ok(number(v))
-    }
+    integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64
+    );
     fn serialize_f32(self, v: f32) -> Result<Value, ModelError> {
         self.serialize_f64(f64::from(v))
     }
@@ -111,9 +113,7 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _value: &T,
     ) -> Result<Value, ModelError> {
-        Err(ModelError::new(format!(
-            "{name}::{variant} carries data; only unit variants have a cty form"
-        )))
+        Err(carries_data(name, variant))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqSerializer, ModelError> {
         Ok(SeqSerializer(Vec::with_capacity(len.unwrap_or(0))))
@@ -135,9 +135,7 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, ModelError> {
-        Err(ModelError::new(format!(
-            "{name}::{variant} carries data; only unit variants have a cty form"
-        )))
+        Err(carries_data(name, variant))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapSerializer, ModelError> {
         Ok(MapSerializer {
@@ -164,9 +162,7 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, ModelError> {
-        Err(ModelError::new(format!(
-            "{name}::{variant} carries data; only unit variants have a cty form"
-        )))
+        Err(carries_data(name, variant))
     }
 }
 

@@ -33,7 +33,7 @@ use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 use self::model::{LocalSettings, Operation, RevisionInputs, ServiceInputs, ServiceModel};
 pub use self::validate::fargate_memory_options;
-use self::wait::{wait_for_deletion, wait_for_rollout};
+use self::wait::{WaitTarget, wait_for_deletion, wait_for_rollout};
 use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
@@ -181,9 +181,12 @@ async fn finish_rollout(
     let mut diagnostics = Diagnostics::new();
     if planned.waits_for_steady_state() {
         let timeout = planned.timeout(operation);
-        if let Err(d) =
-            wait_for_rollout(clients, &planned.cluster, &planned.name, timeout, ctx).await
-        {
+        let service = WaitTarget {
+            clients,
+            cluster: &planned.cluster,
+            name: &planned.name,
+        };
+        if let Err(d) = wait_for_rollout(service, timeout, ctx).await {
             diagnostics.push(d);
         }
     }
@@ -492,7 +495,12 @@ impl Resource for FargateService {
         }
         if status.is_some_and(|s| s != ServiceStatus::Inactive) {
             let timeout = prior.timeout(Operation::Delete);
-            if let Err(d) = wait_for_deletion(clients, cluster, name, timeout, ctx).await {
+            let service = WaitTarget {
+                clients,
+                cluster,
+                name,
+            };
+            if let Err(d) = wait_for_deletion(service, timeout, ctx).await {
                 return d.into();
             }
             tracing::info!(service = %name, "deleted ECS service");

@@ -13,16 +13,31 @@ use crate::plugin::{CallContext, Diagnostic};
 use crate::provider::aws_error::CallError;
 use crate::provider::config::AwsClients;
 
-/// Polls the service in `cluster` until `status` of what ECS reports (`None`: no such
-/// service) is one of `target`, through `pending`, for at most `timeout`.
+/// The service a wait is about.
+#[derive(Clone, Copy)]
+pub struct WaitTarget<'a> {
+    /// The clients to ask ECS with.
+    pub clients: &'a AwsClients,
+    /// The cluster, by name or ARN.
+    pub cluster: &'a str,
+    /// The service name.
+    pub name: &'a str,
+}
+
+/// Polls the service until `status` of what ECS reports (`None`: no such service) is one of
+/// `target`, through `pending`, for at most `timeout`.
 async fn poll_service<S: PartialEq + std::fmt::Debug>(
-    target: (&AwsClients, &str, &str),
+    service: WaitTarget<'_>,
     timeout: Duration,
     ctx: &CallContext,
     states: (&[S], &[S]),
     status: fn(Option<&Service>) -> S,
 ) -> Result<S, WaitError<S, CallError>> {
-    let (clients, cluster, name) = target;
+    let WaitTarget {
+        clients,
+        cluster,
+        name,
+    } = service;
     let refresh = || async {
         let service = find_service(clients, cluster, name, ctx).await?;
         Ok(status(service.as_ref()))
@@ -44,18 +59,16 @@ fn rollout_status(service: Option<&Service>) -> RolloutStatus {
 /// Waits until the primary deployment's rollout completes; FAILED is an error with ECS's
 /// reason, pointing at `image_tag`.
 pub async fn wait_for_rollout(
-    clients: &AwsClients,
-    cluster: &str,
-    name: &str,
+    service: WaitTarget<'_>,
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
+    let name = service.name;
     let states = (
         &[RolloutStatus::InProgress][..],
         &[RolloutStatus::Completed][..],
     );
-    let target = (clients, cluster, name);
-    let waited = poll_service(target, timeout, ctx, states, rollout_status).await;
+    let waited = poll_service(service, timeout, ctx, states, rollout_status).await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
@@ -87,23 +100,15 @@ pub async fn wait_for_rollout(
 /// Waits until ECS reports the service INACTIVE or not at all. A DRAINING service still has
 /// tasks stopping, and its cluster cannot be deleted until they have.
 pub async fn wait_for_deletion(
-    clients: &AwsClients,
-    cluster: &str,
-    name: &str,
+    service: WaitTarget<'_>,
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
+    let name = service.name;
     let pending = [Some(ServiceStatus::Active), Some(ServiceStatus::Draining)];
     let gone = [None, Some(ServiceStatus::Inactive)];
     let status = |service: Option<&Service>| service.map(ServiceStatus::of);
-    let waited = poll_service(
-        (clients, cluster, name),
-        timeout,
-        ctx,
-        (&pending, &gone),
-        status,
-    )
-    .await;
+    let waited = poll_service(service, timeout, ctx, (&pending, &gone), status).await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
