@@ -7,13 +7,19 @@ use std::collections::BTreeMap;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
+use serde::Deserialize;
 
-use crate::plugin::attrs::Attrs;
+use crate::plugin::model::from_value;
+use crate::plugin::validator::validate_block;
 use crate::plugin::{
-    Attribute, AttributePath, Block, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
+    Attribute, AttributePath, Block, Diagnostic, Diagnostics, Known, NestedBlock, Schema, Type,
+    Validator, Value,
 };
 
 use super::tags;
+
+/// Retries after the first attempt when `max_retries` is unset.
+const DEFAULT_MAX_RETRIES: u32 = 3;
 
 /// The provider's schema.
 pub fn schema() -> Schema {
@@ -39,25 +45,83 @@ pub fn schema() -> Schema {
                 .sensitive()
                 .describe("Secret access key. Set together with `access_key`."),
         )
-        .attribute(Attribute::optional("max_retries", Type::Number).describe(
-            "How many times a throttled or failed AWS call is retried (default 3).",
-        ))
+        .attribute(
+            Attribute::optional("max_retries", Type::Number)
+                .validate(Validator::Between(0, 25))
+                .describe(&format!(
+                    "How many times a throttled or failed AWS call is retried (default \
+                     {DEFAULT_MAX_RETRIES})."
+                )),
+        )
         .block(
             NestedBlock::single(
                 "endpoints",
                 Block::new("Custom service endpoints, for emulators such as ministack, moto or LocalStack Pro.")
-                    .attribute(Attribute::optional("ecr", Type::String).describe("Endpoint URL for ECR."))
-                    .attribute(Attribute::optional("ecs", Type::String).describe("Endpoint URL for ECS.")),
+                    .attribute(endpoint_attribute("ecr", "Endpoint URL for ECR."))
+                    .attribute(endpoint_attribute("ecs", "Endpoint URL for ECS.")),
             ),
         )
         .block(NestedBlock::single(
             "default_tags",
             Block::new("Tags applied to every resource that supports tags.").attribute(
-                Attribute::optional("tags", Type::map(Type::String))
-                    .describe("Tags merged into each resource's `tags_all`; resource `tags` win."),
+                tags::tags_attribute("Tags merged into each resource's `tags_all`; resource `tags` win."),
             ),
         )),
     )
+}
+
+/// An endpoint URL setting of the `endpoints` block.
+fn endpoint_attribute(name: &str, description: &str) -> Attribute {
+    Attribute::optional(name, Type::String)
+        .validate(Validator::custom(
+            "An `http://` or `https://` URL.",
+            |url| {
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    Ok(())
+                } else {
+                    Err(format!("{url:?} is not an http:// or https:// URL."))
+                }
+            },
+        ))
+        .subject("endpoint URL")
+        .describe(description)
+}
+
+/// The `provider` block as the configuration holds it.
+#[derive(Debug, Deserialize)]
+struct ConfigModel {
+    region: Option<String>,
+    profile: Option<String>,
+    access_key: Option<String>,
+    secret_key: Option<String>,
+    max_retries: Option<i64>,
+    endpoints: Option<EndpointsModel>,
+    default_tags: Option<DefaultTagsModel>,
+}
+
+/// The `endpoints` block.
+#[derive(Debug, Deserialize)]
+struct EndpointsModel {
+    ecr: Option<String>,
+    ecs: Option<String>,
+}
+
+/// The `default_tags` block.
+#[derive(Debug, Deserialize)]
+struct DefaultTagsModel {
+    tags: Option<BTreeMap<String, String>>,
+}
+
+/// The static credentials of a configuration that may still hold unknown values.
+#[derive(Debug, Deserialize)]
+struct CredentialsConfig {
+    access_key: Known<String>,
+    secret_key: Known<String>,
+}
+
+/// A setting that counts only when it is not empty.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
 }
 
 /// The provider configuration, once known.
@@ -80,83 +144,57 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
-    /// Reads a (wholly known) provider configuration.
+    /// Reads a (wholly known) provider configuration, checking it as `terraform validate` does.
     pub fn from_value(config: &Value) -> Result<Self, Diagnostics> {
-        let diagnostics = validate(config);
+        let mut diagnostics = validate_block(&schema().block, config, &AttributePath::default());
+        diagnostics.extend(validate(config));
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let attrs = Attrs(config);
-        let endpoints = attrs.block("endpoints");
-        let endpoint = |name: &str| endpoints.and_then(|e| e.non_empty(name));
-        let static_credentials =
-            match (attrs.non_empty("access_key"), attrs.non_empty("secret_key")) {
-                (Some(access), Some(secret)) => Some((access, secret)),
-                _ => None,
-            };
+        let model: ConfigModel = from_value(config)?;
+        let static_credentials = match (non_empty(model.access_key), non_empty(model.secret_key)) {
+            (Some(access), Some(secret)) => Some((access, secret)),
+            _ => None,
+        };
+        let (ecr_endpoint, ecs_endpoint) = match model.endpoints {
+            Some(endpoints) => (non_empty(endpoints.ecr), non_empty(endpoints.ecs)),
+            None => (None, None),
+        };
         Ok(Self {
-            region: attrs.non_empty("region"),
-            profile: attrs.non_empty("profile"),
+            region: non_empty(model.region),
+            profile: non_empty(model.profile),
             static_credentials,
-            max_retries: attrs.i64("max_retries").and_then(|n| u32::try_from(n).ok()),
-            ecr_endpoint: endpoint("ecr"),
-            ecs_endpoint: endpoint("ecs"),
-            default_tags: attrs
-                .block("default_tags")
-                .and_then(|b| b.string_map("tags"))
+            max_retries: model.max_retries.and_then(|n| u32::try_from(n).ok()),
+            ecr_endpoint,
+            ecs_endpoint,
+            default_tags: model
+                .default_tags
+                .and_then(|block| block.tags)
                 .unwrap_or_default(),
         })
     }
 }
 
-/// Checks the provider configuration (unknown values are skipped).
+/// Checks the rules of the provider configuration that span settings (each setting's own rules
+/// are validators in the schema); unknown values are skipped.
 pub fn validate(config: &Value) -> Diagnostics {
+    let credentials: CredentialsConfig = match from_value(config) {
+        Ok(credentials) => credentials,
+        Err(error) => return error.into(),
+    };
+    let (access, secret) = (&credentials.access_key, &credentials.secret_key);
     let mut diagnostics = Diagnostics::new();
-    let attrs = Attrs(config);
-    let access = attrs.get("access_key");
-    let secret = attrs.get("secret_key");
     if !access.is_unknown() && !secret.is_unknown() && access.is_null() != secret.is_null() {
         let missing = if access.is_null() {
-            "access_key"
+            AttributePath::root("access_key")
         } else {
-            "secret_key"
+            AttributePath::root("secret_key")
         };
         diagnostics.push(Diagnostic::invalid(
-            AttributePath::root(missing),
+            missing,
             "Incomplete static credentials",
             "Set both access_key and secret_key, or neither to use the default credential chain.",
         ));
-    }
-    if let Some(retries) = attrs.i64("max_retries")
-        && !(0..=25).contains(&retries)
-    {
-        diagnostics.push(Diagnostic::invalid(
-            AttributePath::root("max_retries"),
-            "Invalid max_retries",
-            format!("max_retries must be between 0 and 25, got {retries}."),
-        ));
-    }
-    if let Some(endpoints) = attrs.block("endpoints") {
-        for service in ["ecr", "ecs"] {
-            if let Some(url) = endpoints.string(service)
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                diagnostics.push(Diagnostic::invalid(
-                    AttributePath::root("endpoints").attr(service),
-                    "Invalid endpoint URL",
-                    format!("{url:?} is not an http:// or https:// URL."),
-                ));
-            }
-        }
-    }
-    if let Some(default_tags) = attrs.block("default_tags") {
-        diagnostics.extend(
-            #[allow(deprecated)]
-            tags::validate_tags(
-                &default_tags,
-                AttributePath::root("default_tags").attr("tags"),
-            ),
-        );
     }
     diagnostics
 }
@@ -192,7 +230,10 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
             "terraform-provider-todo",
         ));
     }
-    let attempts = config.max_retries.unwrap_or(3).saturating_add(1);
+    let attempts = config
+        .max_retries
+        .unwrap_or(DEFAULT_MAX_RETRIES)
+        .saturating_add(1);
     loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
     let shared = loader.load().await;
     let Some(region) = shared.region().map(ToString::to_string) else {
@@ -218,4 +259,101 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
         region,
         default_tags: config.default_tags,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::*;
+    use crate::plugin::model::{conform, to_value};
+
+    /// A provider block, written through serde so that no setting's name is spelled here.
+    #[derive(Debug, Default, Serialize)]
+    struct Config {
+        region: Option<&'static str>,
+        access_key: Option<&'static str>,
+        secret_key: Option<&'static str>,
+        max_retries: Option<i64>,
+        endpoints: Option<Endpoints>,
+        default_tags: Option<DefaultTags>,
+    }
+
+    #[derive(Debug, Default, Serialize)]
+    struct Endpoints {
+        ecr: Option<&'static str>,
+        ecs: Option<&'static str>,
+    }
+
+    #[derive(Debug, Default, Serialize)]
+    struct DefaultTags {
+        tags: BTreeMap<&'static str, &'static str>,
+    }
+
+    fn read(config: &Config) -> Result<ProviderConfig, Vec<String>> {
+        let value = conform(
+            to_value(config).unwrap_or(Value::Null),
+            &schema().value_type(),
+        );
+        ProviderConfig::from_value(&value)
+            .map_err(|d| d.iter().map(|d| d.summary.clone()).collect())
+    }
+
+    #[test]
+    fn a_valid_configuration_is_read() {
+        let config = Config {
+            region: Some("eu-central-1"),
+            access_key: Some("AKIA"),
+            secret_key: Some("secret"),
+            max_retries: Some(5),
+            endpoints: Some(Endpoints {
+                ecr: Some("http://127.0.0.1:4566"),
+                ecs: None,
+            }),
+            default_tags: Some(DefaultTags {
+                tags: BTreeMap::from([("env", "dev")]),
+            }),
+        };
+        let parsed = read(&config).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(parsed.region.as_deref(), Some("eu-central-1"));
+        assert_eq!(
+            parsed.static_credentials,
+            Some(("AKIA".to_owned(), "secret".to_owned()))
+        );
+        assert_eq!(parsed.max_retries, Some(5));
+        assert_eq!(
+            parsed.ecr_endpoint.as_deref(),
+            Some("http://127.0.0.1:4566")
+        );
+        assert_eq!(parsed.ecs_endpoint, None);
+        assert_eq!(
+            parsed.default_tags.get("env").map(String::as_str),
+            Some("dev")
+        );
+    }
+
+    #[test]
+    fn invalid_settings_fail_with_their_summaries() {
+        let config = Config {
+            access_key: Some("AKIA"),
+            max_retries: Some(26),
+            endpoints: Some(Endpoints {
+                ecr: Some("localhost:4566"),
+                ecs: None,
+            }),
+            default_tags: Some(DefaultTags {
+                tags: BTreeMap::from([("aws:reserved", "x")]),
+            }),
+            ..Config::default()
+        };
+        assert_eq!(
+            read(&config).err().unwrap_or_default(),
+            [
+                "Invalid max_retries",
+                "Invalid endpoint URL",
+                "Invalid tag",
+                "Incomplete static credentials"
+            ]
+        );
+    }
 }

@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{ImageDetail, ImageIdentifier};
+use serde::{Deserialize, Serialize};
 
 use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
-use crate::plugin::attrs::{self, Attrs};
+use super::ecr_repository;
+use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
-    Attribute, AttributePath, Block, CallContext, DataSource, Diagnostic, Diagnostics, Schema,
-    Type, Value,
+    Attribute, AttributePath, Block, CallContext, DataSource, Diagnostic, Diagnostics, Known,
+    Schema, Type, Validator, Value,
 };
 
 /// The `todo_ecr_image` data source.
@@ -25,6 +27,19 @@ impl EcrImage {
     pub fn new(clients: Arc<ClientSlot>) -> Self {
         Self { clients }
     }
+}
+
+/// An image tag ([`check_image_tag`]), as a validator.
+pub fn image_tag() -> Validator {
+    Validator::custom(
+        "Up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`.",
+        check_image_tag,
+    )
+}
+
+/// An image digest ([`check_image_digest`]), as a validator.
+pub fn image_digest() -> Validator {
+    Validator::custom("`sha256:` and 64 lowercase hex digits.", check_image_digest)
 }
 
 /// Checks an image tag against ECR's rule: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
@@ -193,16 +208,34 @@ fn schema() -> Schema {
              that was never pushed.",
         )
         .attribute(Attribute::computed("id", Type::String).describe("The image digest."))
-        .attribute(Attribute::required("repository_name", Type::String).describe("The repository name."))
-        .attribute(Attribute::optional("registry_id", Type::String).describe(
-            "The registry (account) ID; defaults to the caller's account.",
-        ))
-        .attribute(Attribute::optional("image_tag", Type::String).describe(
-            "The tag to resolve. Exactly one of `image_tag`, `image_digest` and `most_recent` is set.",
-        ))
-        .attribute(Attribute::optional_computed("image_digest", Type::String).describe(
-            "The digest to look up, or, when resolving by tag or recency, the digest found.",
-        ))
+        .attribute(
+            Attribute::required("repository_name", Type::String)
+                .validate(ecr_repository::repository_name())
+                .subject("repository name")
+                .describe("The repository name."),
+        )
+        .attribute(
+            Attribute::optional("registry_id", Type::String)
+                .describe("The registry (account) ID; the caller's account when unset."),
+        )
+        .attribute(
+            Attribute::optional("image_tag", Type::String)
+                .validate(image_tag())
+                .subject("image tag")
+                .describe(
+                    "The tag to resolve. Exactly one of `image_tag`, `image_digest` and \
+                     `most_recent` is set.",
+                ),
+        )
+        .attribute(
+            Attribute::optional_computed("image_digest", Type::String)
+                .validate(image_digest())
+                .subject("image digest")
+                .describe(
+                    "The digest to look up, or, when resolving by tag or recency, the digest \
+                     found.",
+                ),
+        )
         .attribute(
             Attribute::optional("most_recent", Type::Bool)
                 .describe("Resolve the most recently pushed image."),
@@ -210,12 +243,96 @@ fn schema() -> Schema {
         .attribute(Attribute::computed("image_uri", Type::String).describe(
             "`<repository_url>@<digest>`: a reference that always means this exact image.",
         ))
-        .attribute(Attribute::computed("image_tags", Type::list(Type::String)).describe("All tags of the image."))
-        .attribute(Attribute::computed("image_pushed_at", Type::Number).describe(
-            "When the image was pushed, in seconds since the Unix epoch.",
-        ))
-        .attribute(Attribute::computed("image_size_in_bytes", Type::Number).describe("The image size in bytes.")),
+        .attribute(
+            Attribute::computed("image_tags", Type::list(Type::String))
+                .describe("All tags of the image."),
+        )
+        .attribute(
+            Attribute::computed("image_pushed_at", Type::Number)
+                .describe("When the image was pushed, in seconds since the Unix epoch."),
+        )
+        .attribute(
+            Attribute::computed("image_size_in_bytes", Type::Number)
+                .describe("The image size in bytes."),
+        ),
     )
+}
+
+/// The data source's configuration, and the result it reads.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+struct ImageModel {
+    id: Option<String>,
+    repository_name: String,
+    registry_id: Option<String>,
+    image_tag: Option<String>,
+    image_digest: Option<String>,
+    most_recent: Option<bool>,
+    image_uri: Option<String>,
+    image_tags: Option<Vec<String>>,
+    image_pushed_at: Option<i64>,
+    image_size_in_bytes: Option<i64>,
+}
+
+impl ImageModel {
+    /// Which image the configuration asks for.
+    fn selector(&self) -> ImageSelector {
+        match (&self.image_tag, &self.image_digest) {
+            (Some(tag), _) => ImageSelector::Tag(tag.clone()),
+            (None, Some(digest)) => ImageSelector::Digest(digest.clone()),
+            (None, None) => ImageSelector::MostRecent,
+        }
+    }
+
+    /// The registry to read, when one is set.
+    fn registry_id(&self) -> Option<&str> {
+        self.registry_id.as_deref().filter(|id| !id.is_empty())
+    }
+}
+
+/// The image selectors of a configuration that may still hold unknown values.
+#[derive(Debug, Deserialize)]
+struct SelectorConfig {
+    image_tag: Known<String>,
+    image_digest: Known<String>,
+    most_recent: Known<bool>,
+}
+
+/// The attribute that chooses the image by `selector`.
+fn selector_path(selector: &ImageSelector) -> AttributePath {
+    AttributePath::root(match selector {
+        ImageSelector::Tag(_) => "image_tag",
+        ImageSelector::Digest(_) => "image_digest",
+        ImageSelector::MostRecent => "most_recent",
+    })
+}
+
+/// The rules that span attributes: exactly one selector, and `most_recent` only as `true`
+/// (a bool, which no validator checks).
+fn check_selectors(config: &SelectorConfig) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let set = [
+        !config.image_tag.is_null(),
+        !config.image_digest.is_null(),
+        !config.most_recent.is_null(),
+    ];
+    let any_unknown = config.image_tag.is_unknown()
+        || config.image_digest.is_unknown()
+        || config.most_recent.is_unknown();
+    if set.iter().filter(|chosen| **chosen).count() != 1 && !any_unknown {
+        diags.push(Diagnostic::invalid(
+            selector_path(&ImageSelector::Tag(String::new())),
+            "Choose one image selector",
+            "Set exactly one of image_tag, image_digest and most_recent.",
+        ));
+    }
+    if config.most_recent == Known::Value(false) {
+        diags.push(Diagnostic::invalid(
+            selector_path(&ImageSelector::MostRecent),
+            "most_recent must be true when set",
+            "Leave most_recent unset, or set it to true.",
+        ));
+    }
+    diags
 }
 
 #[async_trait]
@@ -229,102 +346,37 @@ impl DataSource for EcrImage {
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let attrs = Attrs(config);
-        let set = |name: &str| !attrs.get(name).is_null();
-        let chosen = ["image_tag", "image_digest", "most_recent"]
-            .iter()
-            .filter(|name| set(name))
-            .count();
-        let any_unknown = ["image_tag", "image_digest", "most_recent"]
-            .iter()
-            .any(|name| attrs.is_unknown(name));
-        if chosen != 1 && !any_unknown {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("image_tag"),
-                "Choose one image selector",
-                "Set exactly one of image_tag, image_digest and most_recent.",
-            ));
+        match from_value::<SelectorConfig>(config) {
+            Ok(config) => check_selectors(&config),
+            Err(error) => error.into(),
         }
-        if attrs.bool("most_recent") == Some(false) {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("most_recent"),
-                "most_recent must be true when set",
-                "Leave most_recent unset, or set it to true.",
-            ));
-        }
-        if let Some(tag) = attrs.string("image_tag")
-            && let Err(reason) = check_image_tag(&tag)
-        {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("image_tag"),
-                "Invalid image tag",
-                reason,
-            ));
-        }
-        if let Some(digest) = attrs.string("image_digest")
-            && let Err(reason) = check_image_digest(&digest)
-        {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("image_digest"),
-                "Invalid image digest",
-                reason,
-            ));
-        }
-        if let Some(name) = attrs.string("repository_name")
-            && let Err(reason) = super::ecr_repository::check_repository_name(&name)
-        {
-            diags.push(Diagnostic::invalid(
-                AttributePath::root("repository_name"),
-                "Invalid repository name",
-                reason,
-            ));
-        }
-        diags
     }
 
     async fn read(&self, config: &Value, ctx: &CallContext) -> Result<Value, Diagnostics> {
         let clients = self.clients.get()?;
-        let attrs = Attrs(config);
-        let repository = attrs.string("repository_name").unwrap_or_default();
-        let registry_id = attrs.non_empty("registry_id");
-        let (selector, path) = if let Some(tag) = attrs.string("image_tag") {
-            (ImageSelector::Tag(tag), "image_tag")
-        } else if let Some(digest) = attrs.string("image_digest") {
-            (ImageSelector::Digest(digest), "image_digest")
-        } else {
-            (ImageSelector::MostRecent, "most_recent")
-        };
-        let detail = find_image(clients, &repository, registry_id.as_deref(), &selector, ctx)
+        let config: ImageModel = from_value(config)?;
+        let repository = &config.repository_name;
+        let registry_id = config.registry_id();
+        let selector = config.selector();
+        let detail = find_image(clients, repository, registry_id, &selector, ctx)
             .await
-            .map_err(|error| lookup_diagnostic(&error, AttributePath::root(path)))?;
-        let url = repository_url(clients, &repository, registry_id.as_deref(), ctx)
+            .map_err(|error| lookup_diagnostic(&error, selector_path(&selector)))?;
+        let url = repository_url(clients, repository, registry_id, ctx)
             .await
             .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read ECR repository")))?;
         let digest = detail.image_digest().unwrap_or_default().to_owned();
         let mut tags: Vec<String> = detail.image_tags().to_vec();
         tags.sort();
-        Ok(attrs::object([
-            ("id", attrs::string(digest.clone())),
-            ("repository_name", attrs::string(repository)),
-            (
-                "registry_id",
-                attrs::opt_string(attrs.string("registry_id")),
-            ),
-            ("image_tag", attrs::opt_string(attrs.string("image_tag"))),
-            ("image_digest", attrs::string(digest.clone())),
-            ("most_recent", attrs::opt_bool(attrs.bool("most_recent"))),
-            ("image_uri", attrs::string(format!("{url}@{digest}"))),
-            ("image_tags", attrs::string_list(Some(&tags))),
-            (
-                "image_pushed_at",
-                attrs::opt_number(detail.image_pushed_at().map(|t| t.secs())),
-            ),
-            (
-                "image_size_in_bytes",
-                attrs::opt_number(detail.image_size_in_bytes()),
-            ),
-        ]))
+        let image = ImageModel {
+            id: Some(digest.clone()),
+            image_uri: Some(format!("{url}@{digest}")),
+            image_digest: Some(digest),
+            image_tags: Some(tags),
+            image_pushed_at: detail.image_pushed_at().map(|t| t.secs()),
+            image_size_in_bytes: detail.image_size_in_bytes(),
+            ..config
+        };
+        Ok(to_value(&image)?)
     }
 }
 
@@ -380,6 +432,54 @@ mod tests {
         for bad in ["", ".x", "-x", "a/b", "a:b", "ä", &"a".repeat(129)] {
             assert!(check_image_tag(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A configuration, written through serde so that no attribute name is spelled here.
+    #[derive(Debug, Default, Serialize)]
+    struct Selectors {
+        image_tag: Option<&'static str>,
+        image_digest: Option<&'static str>,
+        most_recent: Known<bool>,
+    }
+
+    fn summaries(selectors: &Selectors) -> Vec<String> {
+        let value = to_value(selectors).unwrap_or(Value::Null);
+        let config: SelectorConfig = from_value(&value).unwrap_or_else(|e| panic!("{e}"));
+        check_selectors(&config)
+            .iter()
+            .map(|d| d.summary.clone())
+            .collect()
+    }
+
+    #[test]
+    fn exactly_one_selector() {
+        let tag = Selectors {
+            image_tag: Some("3f2a1bc"),
+            ..Selectors::default()
+        };
+        assert!(summaries(&tag).is_empty());
+        assert_eq!(
+            summaries(&Selectors::default()),
+            ["Choose one image selector"]
+        );
+        let two = Selectors {
+            image_digest: Some("sha256:x"),
+            ..tag
+        };
+        assert_eq!(summaries(&two), ["Choose one image selector"]);
+        let unknown = Selectors {
+            most_recent: Known::Unknown,
+            ..Selectors::default()
+        };
+        assert!(summaries(&unknown).is_empty());
+        let not_recent = Selectors {
+            most_recent: Known::Value(false),
+            ..Selectors::default()
+        };
+        assert_eq!(
+            summaries(&not_recent),
+            ["most_recent must be true when set"]
+        );
     }
 
     #[test]

@@ -1,0 +1,412 @@
+//! `todo_ecr_repository`: an ECR repository managed on its own, apart from any deployment.
+//! This file is the resource (validation of the rules that span attributes, plan modification,
+//! CRUD and import); the schema, model, finder, flatteners and lifecycle policy handling are
+//! its siblings.
+
+mod find;
+mod flatten;
+mod lifecycle;
+mod model;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
+
+use super::ClientSlot;
+use super::aws_error::{CallError, call};
+use super::config::AwsClients;
+use super::tags;
+use crate::plugin::model::{from_value, to_value};
+use crate::plugin::{
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
+    Schema, Value,
+};
+use find::find_repository;
+use flatten::flatten_repository;
+use lifecycle::LifecycleSpec;
+use model::{
+    KmsKey, PlannedEncryption, RepositoryConfig, RepositoryModel, expand_encryption_configuration,
+    expand_exclusion_filters, expand_image_scanning_configuration,
+};
+
+pub use lifecycle::{keep_images_policy, normalize_json, normalize_lifecycle_policy};
+pub use schema::{MUTABILITY_VALUES, check_repository_name, repository_name};
+
+/// The `todo_ecr_repository` resource.
+pub struct EcrRepository {
+    clients: Arc<ClientSlot>,
+}
+
+impl EcrRepository {
+    /// The resource, using the provider's shared clients.
+    pub fn new(clients: Arc<ClientSlot>) -> Self {
+        Self { clients }
+    }
+}
+
+/// The configured clients and the model of `value`, or why not.
+fn clients_and_model<'a>(
+    slot: &'a ClientSlot,
+    value: &Value,
+) -> Result<(&'a AwsClients, RepositoryModel), Diagnostics> {
+    let clients = slot.get()?;
+    Ok((clients, from_value(value)?))
+}
+
+/// The rules that span attributes (each attribute's own rules are validators in the schema).
+fn check_config(config: &RepositoryConfig) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let filters = &config.image_tag_mutability_exclusion_filter;
+    let filter_count = filters.as_ref().map_or(0, Vec::len);
+    if let Known::Value(mutability) = &config.image_tag_mutability {
+        let with_exclusion = matches!(
+            ImageTagMutability::from(mutability.as_str()),
+            ImageTagMutability::ImmutableWithExclusion | ImageTagMutability::MutableWithExclusion
+        );
+        if filter_count > 0 && !with_exclusion {
+            diags.push(Diagnostic::invalid(
+                AttributePath::root("image_tag_mutability_exclusion_filter"),
+                "Exclusion filters need an *_WITH_EXCLUSION setting",
+                format!(
+                    "image_tag_mutability_exclusion_filter blocks are allowed only with \
+                     IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {mutability}."
+                ),
+            ));
+        }
+        if filter_count == 0 && with_exclusion && !filters.is_unknown() {
+            diags.push(Diagnostic::invalid(
+                AttributePath::root("image_tag_mutability"),
+                "Missing exclusion filters",
+                format!(
+                    "{mutability} needs at least one image_tag_mutability_exclusion_filter block."
+                ),
+            ));
+        }
+    }
+    let aes256 = config
+        .encryption_type
+        .as_ref()
+        .is_some_and(|t| EncryptionType::from(t.as_str()) == EncryptionType::Aes256);
+    if aes256 && config.kms_key.as_ref().is_some() {
+        diags.push(Diagnostic::invalid(
+            AttributePath::root("kms_key"),
+            "kms_key needs KMS encryption",
+            "kms_key applies only when encryption_type is \"KMS\".",
+        ));
+    }
+    if !config.keep_images.is_null() && !config.lifecycle_policy.is_null() {
+        diags.push(Diagnostic::invalid(
+            AttributePath::root("keep_images"),
+            "Conflicting lifecycle settings",
+            "Set keep_images or lifecycle_policy, not both.",
+        ));
+    }
+    diags
+}
+
+/// Puts the lifecycle policy `lifecycle` asks for, or deletes the repository's policy.
+async fn put_lifecycle(
+    clients: &AwsClients,
+    name: &str,
+    lifecycle: &LifecycleSpec,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    match lifecycle.policy_text() {
+        Some(text) => {
+            let request = clients
+                .ecr
+                .put_lifecycle_policy()
+                .repository_name(name)
+                .lifecycle_policy_text(text);
+            call(ctx, "ecr:PutLifecyclePolicy", request.send()).await?;
+        }
+        None => {
+            let request = clients.ecr.delete_lifecycle_policy().repository_name(name);
+            match call(ctx, "ecr:DeleteLifecyclePolicy", request.send()).await {
+                Ok(_) => {}
+                Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The state of the repository as it now is, with the local settings of `model` (the plan
+/// after a change, the state on a refresh); `None` when it no longer exists. A failed read is
+/// reported with `summary`.
+async fn read_state(
+    clients: &AwsClients,
+    model: &RepositoryModel,
+    ctx: &CallContext,
+    summary: &str,
+) -> Result<Option<Value>, Diagnostics> {
+    let found = find_repository(clients, &model.name, ctx)
+        .await
+        .map_err(|error| Diagnostics::from(error.diagnostic(summary)))?;
+    match found {
+        Some(found) => Ok(Some(to_value(&flatten_repository(
+            &found,
+            Some(model),
+            &clients.default_tags,
+        ))?)),
+        None => Ok(None),
+    }
+}
+
+/// CreateRepository with everything the plan sets except the lifecycle policy.
+async fn create_repository(
+    clients: &AwsClients,
+    planned: &RepositoryModel,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+    let request = clients
+        .ecr
+        .create_repository()
+        .repository_name(&planned.name)
+        .image_tag_mutability(planned.image_tag_mutability.clone())
+        .set_image_tag_mutability_exclusion_filters(expand_exclusion_filters(
+            &planned.image_tag_mutability_exclusion_filter,
+        )?)
+        .image_scanning_configuration(expand_image_scanning_configuration(planned.scan_on_push))
+        .encryption_configuration(expand_encryption_configuration(
+            &planned.encryption_type,
+            planned.kms_key(),
+        )?)
+        .set_tags(tags::ecr_tags(&tags_all)?);
+    call(ctx, "ecr:CreateRepository", request.send()).await?;
+    Ok(())
+}
+
+/// Brings the repository from `prior` to `planned`: each setting ECR changes in place, when
+/// its model fields differ, then the tags.
+async fn update_repository(
+    clients: &AwsClients,
+    prior: &RepositoryModel,
+    planned: &RepositoryModel,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let name = &planned.name;
+    if prior.image_tag_mutability != planned.image_tag_mutability
+        || prior.image_tag_mutability_exclusion_filter
+            != planned.image_tag_mutability_exclusion_filter
+    {
+        let request = clients
+            .ecr
+            .put_image_tag_mutability()
+            .repository_name(name)
+            .image_tag_mutability(planned.image_tag_mutability.clone())
+            .set_image_tag_mutability_exclusion_filters(expand_exclusion_filters(
+                &planned.image_tag_mutability_exclusion_filter,
+            )?);
+        call(ctx, "ecr:PutImageTagMutability", request.send()).await?;
+    }
+    if prior.scan_on_push != planned.scan_on_push {
+        let request = clients
+            .ecr
+            .put_image_scanning_configuration()
+            .repository_name(name)
+            .image_scanning_configuration(expand_image_scanning_configuration(
+                planned.scan_on_push,
+            ));
+        call(ctx, "ecr:PutImageScanningConfiguration", request.send()).await?;
+    }
+    let lifecycle = planned.lifecycle();
+    if lifecycle.differs_from(&prior.lifecycle()) {
+        put_lifecycle(clients, name, &lifecycle, ctx).await?;
+    }
+    let arn = prior.arn.as_ref().map_or("", String::as_str);
+    let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
+    tags::sync_ecr_tags(clients, arn, &wanted, ctx).await
+}
+
+#[async_trait]
+impl Resource for EcrRepository {
+    fn type_name(&self) -> &'static str {
+        "todo_ecr_repository"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        match from_value::<RepositoryConfig>(config) {
+            Ok(config) => check_config(&config),
+            Err(error) => error.into(),
+        }
+    }
+
+    async fn modify_plan(&self, plan: &mut ResourcePlan, _ctx: &CallContext) -> Diagnostics {
+        let default_tags = self
+            .clients
+            .get()
+            .map(|c| c.default_tags.clone())
+            .unwrap_or_default();
+        if let Err(d) = tags::plan_tags_all(plan, &default_tags) {
+            return d;
+        }
+        let planned = plan.planned_model::<PlannedEncryption>();
+        let configured = plan.config_model::<KmsKey>();
+        match (planned, configured) {
+            (Ok(planned), Ok(configured)) => {
+                let aes256 = planned
+                    .encryption_type
+                    .as_ref()
+                    .is_some_and(|t| EncryptionType::from(t.as_str()) == EncryptionType::Aes256);
+                if aes256 && configured.kms_key.is_null() {
+                    // AES256 repositories have no key; keep the plan consistent with that.
+                    let patch = KmsKey {
+                        kms_key: Known::Null,
+                    };
+                    return plan.update_planned(&patch).err().unwrap_or_default();
+                }
+                Diagnostics::new()
+            }
+            (Err(d), _) | (_, Err(d)) => d,
+        }
+    }
+
+    async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
+        let (clients, planned) = match clients_and_model(&self.clients, planned) {
+            Ok(found) => found,
+            Err(d) => return Applied::failed(None, d),
+        };
+        let name = &planned.name;
+        if let Err(error) = create_repository(clients, &planned, ctx).await {
+            let mut diagnostic = error.diagnostic("Cannot create ECR repository");
+            if error.is(&["RepositoryAlreadyExistsException"]) {
+                diagnostic.detail.push_str(&format!(
+                    "\n\nA repository named {name:?} already exists. Import it with \
+                     `terraform import <address> {name}` to manage it here."
+                ));
+            }
+            return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
+        }
+        tracing::info!(repository = %name, "created ECR repository");
+        let mut diagnostics = Diagnostics::new();
+        let lifecycle = planned.lifecycle();
+        if lifecycle != LifecycleSpec::None
+            && let Err(error) = put_lifecycle(clients, name, &lifecycle, ctx).await
+        {
+            diagnostics.push(error.diagnostic("Cannot set the repository's lifecycle policy"));
+        }
+        let state = read_state(clients, &planned, ctx, "Cannot read the new repository").await;
+        match state {
+            Ok(Some(state)) => Applied {
+                state: Some(state),
+                diagnostics,
+            },
+            Ok(None) => {
+                diagnostics.push(Diagnostic::error(
+                    "Repository vanished",
+                    format!("ECR created {name:?} but does not report it."),
+                ));
+                Applied::failed(None, diagnostics)
+            }
+            Err(error) => {
+                // It exists: record what was planned so it is not orphaned; refresh fixes details.
+                diagnostics.extend(error);
+                let state = to_value(&planned.without_unknowns()).ok();
+                Applied::failed(state, diagnostics)
+            }
+        }
+    }
+
+    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+        let (clients, state) = clients_and_model(&self.clients, state)?;
+        let current = read_state(clients, &state, ctx, "Cannot read ECR repository").await?;
+        if current.is_none() {
+            tracing::info!(repository = %state.name, "repository no longer exists");
+        }
+        Ok(current)
+    }
+
+    async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
+        let models = clients_and_model(&self.clients, planned)
+            .and_then(|(clients, planned)| Ok((clients, from_value(prior)?, planned)));
+        let (clients, prior_model, planned) = match models {
+            Ok(models) => models,
+            Err(d) => return Applied::failed(Some(prior.clone()), d),
+        };
+        let result = update_repository(clients, &prior_model, &planned, ctx).await;
+        // Whatever happened, record the repository as it now is.
+        let state = read_state(clients, &planned, ctx, "Cannot update ECR repository").await;
+        match (result, state) {
+            (Ok(()), Ok(Some(state))) => Applied::ok(state),
+            (Ok(()), Ok(None)) => Applied::failed(
+                None,
+                Diagnostic::error(
+                    "Repository vanished",
+                    format!("{:?} no longer exists.", planned.name),
+                ),
+            ),
+            (Err(error), Ok(state)) => Applied::failed(
+                state.or_else(|| Some(prior.clone())),
+                error.diagnostic("Cannot update ECR repository"),
+            ),
+            (_, Err(d)) => Applied::failed(Some(prior.clone()), d),
+        }
+    }
+
+    async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
+        let (clients, prior) = match clients_and_model(&self.clients, prior) {
+            Ok(found) => found,
+            Err(d) => return d,
+        };
+        let name = &prior.name;
+        let force = prior.force_delete;
+        let request = clients
+            .ecr
+            .delete_repository()
+            .repository_name(name)
+            .force(force);
+        match call(ctx, "ecr:DeleteRepository", request.send()).await {
+            Ok(_) => {
+                tracing::info!(repository = %name, force, "deleted ECR repository");
+                Diagnostics::new()
+            }
+            Err(error) if error.is(&["RepositoryNotFoundException"]) => Diagnostics::new(),
+            Err(error) if error.is(&["RepositoryNotEmptyException"]) => Diagnostic::invalid(
+                AttributePath::root("force_delete"),
+                "Repository still holds images",
+                format!(
+                    "ECR repository {name:?} still contains images, so it was not deleted. \
+                     Delete the images first, or set force_delete = true on the resource (and \
+                     apply) to delete the repository together with its images."
+                ),
+            )
+            .into(),
+            Err(error) => error.diagnostic("Cannot delete ECR repository").into(),
+        }
+    }
+
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
+        let clients = self.clients.get()?;
+        if let Err(reason) = check_repository_name(id) {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Import todo_ecr_repository by repository name: {reason}."),
+            )
+            .into());
+        }
+        match find_repository(clients, id, ctx).await {
+            Ok(Some(found)) => Ok(to_value(&flatten_repository(
+                &found,
+                None,
+                &clients.default_tags,
+            ))?),
+            Ok(None) => Err(Diagnostic::error(
+                "Cannot import non-existent repository",
+                format!("ECR has no repository named {id:?} in this account and region."),
+            )
+            .into()),
+            Err(error) => Err(error.diagnostic("Cannot import ECR repository").into()),
+        }
+    }
+}
