@@ -1,7 +1,6 @@
 //! The plugin layer: everything Terraform's plugin protocol needs, and nothing about AWS.
 //! A provider implements the traits in [`resource`] and calls [`handshake::serve`].
 
-pub mod attrs;
 pub mod diag;
 pub mod docs;
 pub mod handshake;

@@ -8,11 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
-use crate::plugin::attrs::Attrs;
-use crate::plugin::{
-    Attribute, AttributePath, CallContext, Diagnostic, Diagnostics, Known, ResourcePlan, Type,
-    Validator,
-};
+use crate::plugin::{Attribute, CallContext, Diagnostics, Known, ResourcePlan, Type, Validator};
 
 /// The largest number of tags AWS allows on a resource.
 pub const MAX_TAGS: usize = 50;
@@ -51,26 +47,6 @@ pub fn validators() -> Vec<Validator> {
         ))),
         Validator::Elements(Box::new(Validator::Length(0, 256))),
     ]
-}
-
-/// Checks a `tags` map attribute of `attrs`; kept for the resources not yet on typed models.
-#[deprecated(note = "use tags_attribute(), whose validators the plugin layer runs")]
-pub fn validate_tags(attrs: &Attrs<'_>, path: AttributePath) -> Diagnostics {
-    let mut diagnostics = Diagnostics::new();
-    let Some(tags) = attrs.string_map("tags") else {
-        return diagnostics;
-    };
-    let value = crate::plugin::attrs::string_map(Some(&tags));
-    for validator in validators() {
-        for (relative, detail) in validator.check(&value) {
-            diagnostics.push(Diagnostic::invalid(
-                relative.under(&path),
-                "Invalid tag",
-                detail,
-            ));
-        }
-    }
-    diagnostics
 }
 
 /// The provider's default tags overlaid with the resource's tags.

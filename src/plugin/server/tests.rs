@@ -1,12 +1,12 @@
 //! Tests of the `tfplugin6.Provider` service: a panicking handler, StopProvider, planning,
 //! reads of vanished objects, state upgrades, unknown types and the health service.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::*;
-use crate::plugin::attrs::{self, Attrs};
 use crate::plugin::diag::AttributePath;
 use crate::plugin::resource::Applied;
 use crate::plugin::schema::{Attribute, Block};
@@ -21,7 +21,7 @@ fn thing_schema() -> Schema {
     Schema::new(
         Block::new("thing")
             .attribute(Attribute::required("name", Type::String).requires_replace())
-            .attribute(Attribute::optional("size", Type::Number).default(attrs::number(1)))
+            .attribute(Attribute::optional("size", Type::Number).default(Value::from(1)))
             .attribute(Attribute::computed("id", Type::String).stable()),
     )
 }
@@ -51,24 +51,24 @@ impl Resource for Thing {
         thing_schema()
     }
     async fn validate(&self, config: &Value) -> Diagnostics {
-        if Attrs(config).string("name").as_deref() == Some("boom") {
+        if config.attr("name").and_then(Value::as_str) == Some("boom") {
             panic!("validate exploded");
         }
         Diagnostics::new()
     }
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        if Attrs(planned).string("name").as_deref() == Some("slow") {
+        if planned.attr("name").and_then(Value::as_str) == Some("slow") {
             ctx.cancelled().await;
             return Applied::failed(None, super::super::resource::stopped_diagnostic());
         }
         let mut state = planned.clone();
         if let Value::Object(map) = &mut state {
-            map.insert("id".into(), attrs::string("id-1"));
+            map.insert("id".into(), Value::from("id-1"));
         }
         Applied::ok(state)
     }
     async fn read(&self, state: &Value, _ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
-        if Attrs(state).string("name").as_deref() == Some("gone") {
+        if state.attr("name").and_then(Value::as_str) == Some("gone") {
             return Ok(None);
         }
         Ok(Some(state.clone()))
@@ -85,11 +85,11 @@ impl Resource for Thing {
 }
 
 fn thing(name: &str, size: Option<i64>, id: Option<&str>) -> Value {
-    attrs::object([
-        ("name", attrs::string(name)),
-        ("size", attrs::opt_number(size)),
-        ("id", attrs::opt_string(id)),
-    ])
+    Value::Object(BTreeMap::from([
+        ("name".to_owned(), Value::from(name)),
+        ("size".to_owned(), size.map_or(Value::Null, Value::from)),
+        ("id".to_owned(), id.map_or(Value::Null, Value::from)),
+    ]))
 }
 
 fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
@@ -212,8 +212,8 @@ async fn plans_fill_defaults_mark_computed_unknown_and_request_replacement() {
     );
     let response = answer(service.plan_resource_change(create)).await;
     let planned = decoded(response.planned_state);
-    assert_eq!(Attrs(&planned).i64("size"), Some(1));
-    assert!(Attrs(&planned).is_unknown("id"));
+    assert_eq!(planned.attr("size").and_then(Value::as_i64), Some(1));
+    assert!(planned.attr("id").is_some_and(Value::is_unknown));
     assert!(response.requires_replace.is_empty());
 
     let rename = plan(

@@ -4,7 +4,7 @@
 
 use crate::plugin::validator::Validator;
 use crate::plugin::{Attribute, AttributePath, Block, NestedBlock, Schema, Type, Value};
-use crate::provider::ecr_image::check_image_tag;
+use crate::provider::ecr_image;
 use crate::provider::{tags, validate};
 
 /// Fargate's task CPU sizes.
@@ -86,10 +86,7 @@ pub fn schema() -> Schema {
         )
         .attribute(
             Attribute::required("image_tag", Type::String)
-                .validate(Validator::custom(
-                    "ECR's rule: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`.",
-                    check_image_tag,
-                ))
+                .validate(ecr_image::image_tag())
                 .subject("image tag")
                 .describe(
                     "The image tag to run, such as the short git SHA. Changing it rolls the service \
