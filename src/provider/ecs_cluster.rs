@@ -9,11 +9,11 @@ use async_trait::async_trait;
 use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName};
 use serde::{Deserialize, Serialize};
 
-use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
 use super::validate;
+use super::{ClientSlot, imported, update_outcome};
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::poll::{Poller, WaitError, all_final};
 use crate::plugin::resource::stopped_diagnostic;
@@ -309,10 +309,9 @@ impl Resource for EcsCluster {
     }
 
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned) = match (self.clients.get(), from_value::<ClusterModel>(planned)) {
-            (Ok(clients), Ok(planned)) => (clients, planned),
-            (Err(d), _) => return Applied::failed(None, d),
-            (_, Err(e)) => return Applied::failed(None, e),
+        let (clients, planned) = match self.clients.with_model::<ClusterModel>(planned) {
+            Ok(found) => found,
+            Err(d) => return Applied::failed(None, d),
         };
         let name = &planned.name;
         let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
@@ -346,12 +345,10 @@ impl Resource for EcsCluster {
     }
 
     async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned_model) =
-            match (self.clients.get(), from_value::<ClusterModel>(planned)) {
-                (Ok(clients), Ok(planned)) => (clients, planned),
-                (Err(d), _) => return Applied::failed(Some(prior.clone()), d),
-                (_, Err(e)) => return Applied::failed(Some(prior.clone()), e),
-            };
+        let (clients, planned_model) = match self.clients.with_model::<ClusterModel>(planned) {
+            Ok(found) => found,
+            Err(d) => return Applied::failed(Some(prior.clone()), d),
+        };
         let name = &planned_model.name;
         let result = async {
             let current =
@@ -374,25 +371,13 @@ impl Resource for EcsCluster {
         }
         .await;
         let state = self.state_after_change(clients, &planned_model, ctx).await;
-        match (result, state) {
-            (Ok(()), Ok(Some(state))) => Applied::ok(state),
-            (Err(error), Ok(state)) => Applied::failed(
-                state.or(Some(prior.clone())),
-                error.diagnostic("Cannot update ECS cluster"),
-            ),
-            (Ok(()), Ok(None)) => Applied::failed(
-                None,
-                Diagnostic::error("Cluster vanished", format!("{name:?} no longer exists.")),
-            ),
-            (_, Err(d)) => Applied::failed(Some(prior.clone()), d),
-        }
+        update_outcome(result, state, prior, "ECS cluster", name)
     }
 
     async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
-        let (clients, prior) = match (self.clients.get(), from_value::<ClusterModel>(prior)) {
-            (Ok(clients), Ok(prior)) => (clients, prior),
-            (Err(d), _) => return d,
-            (_, Err(e)) => return e.into(),
+        let (clients, prior) = match self.clients.with_model::<ClusterModel>(prior) {
+            Ok(found) => found,
+            Err(d) => return d,
         };
         let name = &prior.name;
         let poller =
@@ -432,19 +417,12 @@ impl Resource for EcsCluster {
 
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
         let clients = self.clients.get()?;
-        match find_cluster(clients, id, ctx).await {
-            Ok(Some(cluster)) => Ok(to_value(&flatten_cluster(
-                &cluster,
-                None,
-                &clients.default_tags,
-            ))?),
-            Ok(None) => Err(Diagnostic::error(
-                "Cannot import non-existent cluster",
-                format!("ECS has no active cluster {id:?} in this account and region."),
-            )
-            .into()),
-            Err(error) => Err(error.diagnostic("Cannot import ECS cluster").into()),
-        }
+        imported(
+            find_cluster(clients, id, ctx).await,
+            "ECS cluster",
+            format!("ECS has no active cluster {id:?} in this account and region."),
+            |cluster| flatten_cluster(cluster, None, &clients.default_tags),
+        )
     }
 }
 

@@ -5,8 +5,13 @@
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::plugin::{DataSource, Diagnostic, Diagnostics, Provider, Resource, Schema, Value};
+use crate::plugin::model::{from_value, to_value};
+use crate::plugin::{
+    Applied, DataSource, Diagnostic, Diagnostics, Provider, Resource, Schema, Value,
+};
 
 pub mod aws_error;
 pub mod config;
@@ -20,6 +25,7 @@ pub mod fargate_service;
 pub mod tags;
 pub mod validate;
 
+use aws_error::CallError;
 use config::{AwsClients, ProviderConfig};
 
 /// The provider's source address, as configurations name it (`source = "todo/todo"`).
@@ -30,6 +36,15 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/todo/todo";
 pub struct ClientSlot(OnceLock<AwsClients>);
 
 impl ClientSlot {
+    /// The clients and a model read from `value` (a plan or state), or what went wrong.
+    pub fn with_model<M: DeserializeOwned>(
+        &self,
+        value: &Value,
+    ) -> Result<(&AwsClients, M), Diagnostics> {
+        let clients = self.get()?;
+        Ok((clients, from_value(value)?))
+    }
+
     /// The clients, or an error diagnostic if the provider was not configured.
     pub fn get(&self) -> Result<&AwsClients, Diagnostics> {
         self.0.get().ok_or_else(|| {
@@ -40,6 +55,51 @@ impl ClientSlot {
             )
             .into()
         })
+    }
+}
+
+/// The state of an object found for `terraform import`, flattened; an error naming `what`
+/// (such as "ECS cluster") when it was not found (`missing` says where it was looked for) or
+/// could not be read.
+pub fn imported<T, M: Serialize>(
+    found: Result<Option<T>, CallError>,
+    what: &str,
+    missing: String,
+    flatten: impl FnOnce(&T) -> M,
+) -> Result<Value, Diagnostics> {
+    match found {
+        Ok(Some(found)) => Ok(to_value(&flatten(&found))?),
+        Ok(None) => {
+            Err(Diagnostic::error(format!("Cannot import non-existent {what}"), missing).into())
+        }
+        Err(error) => Err(error.diagnostic(&format!("Cannot import {what}")).into()),
+    }
+}
+
+/// What an in-place update records: the object as it now is (`state`, read back whatever
+/// happened), the prior state when it could not be read, and nothing when it is gone. `what`
+/// names the object in errors, such as "ECS cluster".
+pub fn update_outcome(
+    result: Result<(), CallError>,
+    state: Result<Option<Value>, Diagnostics>,
+    prior: &Value,
+    what: &str,
+    name: &str,
+) -> Applied {
+    match (result, state) {
+        (Ok(()), Ok(Some(state))) => Applied::ok(state),
+        (Ok(()), Ok(None)) => Applied::failed(
+            None,
+            Diagnostic::error(
+                format!("The {what} vanished"),
+                format!("{name:?} no longer exists."),
+            ),
+        ),
+        (Err(error), Ok(state)) => Applied::failed(
+            state.or_else(|| Some(prior.clone())),
+            error.diagnostic(&format!("Cannot update {what}")),
+        ),
+        (_, Err(d)) => Applied::failed(Some(prior.clone()), d),
     }
 }
 

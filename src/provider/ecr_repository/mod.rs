@@ -16,10 +16,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
 
-use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
+use super::{ClientSlot, imported, update_outcome};
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
@@ -46,15 +46,6 @@ impl EcrRepository {
     pub fn new(clients: Arc<ClientSlot>) -> Self {
         Self { clients }
     }
-}
-
-/// The configured clients and the model of `value`, or why not.
-fn clients_and_model<'a>(
-    slot: &'a ClientSlot,
-    value: &Value,
-) -> Result<(&'a AwsClients, RepositoryModel), Diagnostics> {
-    let clients = slot.get()?;
-    Ok((clients, from_value(value)?))
 }
 
 /// The rules that span attributes (each attribute's own rules are validators in the schema).
@@ -273,7 +264,7 @@ impl Resource for EcrRepository {
     }
 
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned) = match clients_and_model(&self.clients, planned) {
+        let (clients, planned) = match self.clients.with_model::<RepositoryModel>(planned) {
             Ok(found) => found,
             Err(d) => return Applied::failed(None, d),
         };
@@ -319,7 +310,7 @@ impl Resource for EcrRepository {
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
-        let (clients, state) = clients_and_model(&self.clients, state)?;
+        let (clients, state) = self.clients.with_model(state)?;
         let current = read_state(clients, &state, ctx, "Cannot read ECR repository").await?;
         if current.is_none() {
             tracing::info!(repository = %state.name, "repository no longer exists");
@@ -328,7 +319,9 @@ impl Resource for EcrRepository {
     }
 
     async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
-        let models = clients_and_model(&self.clients, planned)
+        let models = self
+            .clients
+            .with_model::<RepositoryModel>(planned)
             .and_then(|(clients, planned)| Ok((clients, from_value(prior)?, planned)));
         let (clients, prior_model, planned) = match models {
             Ok(models) => models,
@@ -337,25 +330,11 @@ impl Resource for EcrRepository {
         let result = update_repository(clients, &prior_model, &planned, ctx).await;
         // Whatever happened, record the repository as it now is.
         let state = read_state(clients, &planned, ctx, "Cannot update ECR repository").await;
-        match (result, state) {
-            (Ok(()), Ok(Some(state))) => Applied::ok(state),
-            (Ok(()), Ok(None)) => Applied::failed(
-                None,
-                Diagnostic::error(
-                    "Repository vanished",
-                    format!("{:?} no longer exists.", planned.name),
-                ),
-            ),
-            (Err(error), Ok(state)) => Applied::failed(
-                state.or_else(|| Some(prior.clone())),
-                error.diagnostic("Cannot update ECR repository"),
-            ),
-            (_, Err(d)) => Applied::failed(Some(prior.clone()), d),
-        }
+        update_outcome(result, state, prior, "ECR repository", &planned.name)
     }
 
     async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
-        let (clients, prior) = match clients_and_model(&self.clients, prior) {
+        let (clients, prior) = match self.clients.with_model::<RepositoryModel>(prior) {
             Ok(found) => found,
             Err(d) => return d,
         };
@@ -395,18 +374,11 @@ impl Resource for EcrRepository {
             )
             .into());
         }
-        match find_repository(clients, id, ctx).await {
-            Ok(Some(found)) => Ok(to_value(&flatten_repository(
-                &found,
-                None,
-                &clients.default_tags,
-            ))?),
-            Ok(None) => Err(Diagnostic::error(
-                "Cannot import non-existent repository",
-                format!("ECR has no repository named {id:?} in this account and region."),
-            )
-            .into()),
-            Err(error) => Err(error.diagnostic("Cannot import ECR repository").into()),
-        }
+        imported(
+            find_repository(clients, id, ctx).await,
+            "ECR repository",
+            format!("ECR has no repository named {id:?} in this account and region."),
+            |found| flatten_repository(found, None, &clients.default_tags),
+        )
     }
 }

@@ -34,10 +34,10 @@ pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 use self::model::{LocalSettings, Operation, RevisionInputs, ServiceInputs, ServiceModel};
 pub use self::validate::fargate_memory_options;
 use self::wait::{WaitTarget, wait_for_deletion, wait_for_rollout};
-use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
+use super::{ClientSlot, imported};
 use crate::plugin::model::{from_value, patch, to_value};
 use crate::plugin::validator::is_arn;
 use crate::plugin::{
@@ -302,18 +302,6 @@ fn only_local_change(prior: &Value, planned: &Value) -> Result<bool, Diagnostics
     Ok(same_revision && same_service)
 }
 
-/// Reads the clients and a model, or the failed [`Applied`] that `fallback` records.
-fn clients_and_model<'a>(
-    slot: &'a ClientSlot,
-    value: &Value,
-    fallback: Option<&Value>,
-) -> Result<(&'a AwsClients, ServiceModel), Box<Applied>> {
-    let fail = |d: Diagnostics| Box::new(Applied::failed(fallback.cloned(), d));
-    let clients = slot.get().map_err(fail)?;
-    let model = from_value(value).map_err(|e| fail(e.into()))?;
-    Ok((clients, model))
-}
-
 #[async_trait]
 impl Resource for FargateService {
     fn type_name(&self) -> &'static str {
@@ -337,9 +325,9 @@ impl Resource for FargateService {
     }
 
     async fn create(&self, planned_value: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned) = match clients_and_model(&self.clients, planned_value, None) {
+        let (clients, planned) = match self.clients.with_model::<ServiceModel>(planned_value) {
             Ok(found) => found,
-            Err(applied) => return *applied,
+            Err(d) => return Applied::failed(None, d),
         };
         let td_arn = match register_revision(clients, &planned, ctx).await {
             Ok(arn) => arn,
@@ -397,11 +385,10 @@ impl Resource for FargateService {
         planned_value: &Value,
         ctx: &CallContext,
     ) -> Applied {
-        let (clients, planned) =
-            match clients_and_model(&self.clients, planned_value, Some(prior_value)) {
-                Ok(found) => found,
-                Err(applied) => return *applied,
-            };
+        let (clients, planned) = match self.clients.with_model::<ServiceModel>(planned_value) {
+            Ok(found) => found,
+            Err(d) => return Applied::failed(Some(prior_value.clone()), d),
+        };
         let prior: ServiceModel = match from_value(prior_value) {
             Ok(prior) => prior,
             Err(e) => return Applied::failed(Some(prior_value.clone()), e),
@@ -464,9 +451,9 @@ impl Resource for FargateService {
     }
 
     async fn delete(&self, prior_value: &Value, ctx: &CallContext) -> Diagnostics {
-        let (clients, prior) = match clients_and_model(&self.clients, prior_value, None) {
+        let (clients, prior) = match self.clients.with_model::<ServiceModel>(prior_value) {
             Ok(found) => found,
-            Err(applied) => return applied.diagnostics,
+            Err(d) => return d,
         };
         let (cluster, name) = (&prior.cluster, &prior.name);
         let status = match find_service(clients, cluster, name, ctx).await {
@@ -531,19 +518,11 @@ impl Resource for FargateService {
             )
             .into());
         };
-        match find_live_service(clients, cluster, name, ctx).await {
-            Ok(Some(remote)) => Ok(to_value(&flatten_service(
-                &remote,
-                None,
-                cluster,
-                &clients.default_tags,
-            ))?),
-            Ok(None) => Err(Diagnostic::error(
-                "Cannot import non-existent service",
-                format!("ECS has no active service {name:?} in cluster {cluster:?}."),
-            )
-            .into()),
-            Err(error) => Err(error.diagnostic("Cannot import the ECS service").into()),
-        }
+        imported(
+            find_live_service(clients, cluster, name, ctx).await,
+            "ECS service",
+            format!("ECS has no active service {name:?} in cluster {cluster:?}."),
+            |remote| flatten_service(remote, None, cluster, &clients.default_tags),
+        )
     }
 }
