@@ -408,37 +408,23 @@ mod tests {
     use super::*;
 
     fn schema() -> Schema {
+        let id = Attribute::computed("id", Type::String).describe("The widget ID.");
+        let speed = Attribute::optional("speed", Type::Number).default(Value::from_i64(3));
+        let name = Attribute::required("name", Type::String).requires_replace();
+        let token = Attribute::optional("token", Type::String).sensitive();
+        let mode = Attribute::optional("mode", Type::String).default(Value::String("FAST".into()));
+        let rule = Block::new("A rule.")
+            .attribute(Attribute::required("value", Type::set(Type::String)))
+            .attribute(Attribute::computed("hash", Type::String));
         Schema::new(
             Block::new("A widget.\n\nIt spins.")
-                .attribute(Attribute::computed("id", Type::String).describe("The widget ID."))
-                .attribute(
-                    Attribute::optional("speed", Type::Number)
-                        .default(Value::from_i64(3))
-                        .describe("Turns per second."),
-                )
-                .attribute(
-                    Attribute::required("name", Type::String)
-                        .requires_replace()
-                        .describe("The widget name."),
-                )
-                .attribute(
-                    Attribute::optional("token", Type::String)
-                        .sensitive()
-                        .describe("A secret."),
-                )
+                .attribute(id)
+                .attribute(speed.describe("Turns per second."))
+                .attribute(name.describe("The widget name."))
+                .attribute(token.describe("A secret."))
                 .attribute(Attribute::optional("labels", Type::map(Type::String)))
-                .attribute(
-                    Attribute::optional("mode", Type::String).default(Value::String("FAST".into())),
-                )
-                .block(
-                    NestedBlock::list(
-                        "rule",
-                        Block::new("A rule.")
-                            .attribute(Attribute::required("value", Type::set(Type::String)))
-                            .attribute(Attribute::computed("hash", Type::String)),
-                    )
-                    .items(0, 5),
-                ),
+                .attribute(mode)
+                .block(NestedBlock::list("rule", rule).items(0, 5)),
         )
     }
 

@@ -45,7 +45,7 @@ provider "todo" {
 /// What a page needs besides the schema.
 struct Extras {
     example: &'static str,
-    import: Option<&'static str>,
+    import: Option<String>,
 }
 
 const ECR_REPOSITORY_EXAMPLE: &str = r#"
@@ -68,48 +68,11 @@ output "repository_url" {
 }
 "#;
 
-const ECR_REPOSITORY_IMPORT: &str = r#"
-Import a repository by its name. With Terraform 1.5 or later, use an `import` block:
-
-```terraform
-import {
-  to = todo_ecr_repository.app
-  id = "todo-service"
-}
-```
-
-Or the `terraform import` command:
-
-```shell
-terraform import todo_ecr_repository.app todo-service
-```
-
-`force_delete` is a setting of this provider, not of ECR: it is `false` after an import until
-an apply records the configured value.
-"#;
-
 const ECS_CLUSTER_EXAMPLE: &str = r#"
 resource "todo_ecs_cluster" "main" {
   name               = "todo"
   container_insights = true
 }
-"#;
-
-const ECS_CLUSTER_IMPORT: &str = r#"
-Import a cluster by its name. With Terraform 1.5 or later, use an `import` block:
-
-```terraform
-import {
-  to = todo_ecs_cluster.main
-  id = "todo"
-}
-```
-
-Or the `terraform import` command:
-
-```shell
-terraform import todo_ecs_cluster.main todo
-```
 "#;
 
 const FARGATE_SERVICE_EXAMPLE: &str = r#"
@@ -159,29 +122,6 @@ resource "todo_fargate_service" "app" {
 }
 "#;
 
-const FARGATE_SERVICE_IMPORT: &str = r#"
-Import a service by `<cluster>/<service>`, with the cluster written as in the configuration's
-`cluster` (its name, or its ARN). With Terraform 1.5 or later, use an `import` block:
-
-```terraform
-import {
-  to = todo_fargate_service.app
-  id = "todo/todo-service"
-}
-```
-
-Or the `terraform import` command:
-
-```shell
-terraform import todo_fargate_service.app todo/todo-service
-```
-
-The state is rebuilt from the service and its task definition, including `repository_url` and
-`image_tag` split from the container image. A `deployment_circuit_breaker` block with the
-default setting (enabled, with rollback) is read as absent: leave it out of the configuration
-for an empty plan right after import.
-"#;
-
 const ECR_IMAGE_EXAMPLE: &str = r#"
 variable "image_tag" {
   description = "The image tag to deploy: the short git SHA of a pushed build."
@@ -201,11 +141,51 @@ output "image_uri" {
 
 /// The example and import text of a resource type; `None` for a type without hand-written
 /// documentation.
+/// The Import section of a resource page: `how` the ID is formed, an `import` block and the
+/// `terraform import` command for `address` and `id`, then `notes`.
+fn import_section(how: &str, address: &str, id: &str, notes: &str) -> String {
+    format!(
+        "\n{how} With Terraform 1.5 or later, use an `import` block:\n\n```terraform\nimport {{\n  \
+         to = {address}\n  id = \"{id}\"\n}}\n```\n\nOr the `terraform import` command:\n\n```shell\n\
+         terraform import {address} {id}\n```\n{notes}"
+    )
+}
+
 fn resource_extras(type_name: &str) -> Option<Extras> {
     let (example, import) = match type_name {
-        "todo_ecr_repository" => (ECR_REPOSITORY_EXAMPLE, ECR_REPOSITORY_IMPORT),
-        "todo_ecs_cluster" => (ECS_CLUSTER_EXAMPLE, ECS_CLUSTER_IMPORT),
-        "todo_fargate_service" => (FARGATE_SERVICE_EXAMPLE, FARGATE_SERVICE_IMPORT),
+        "todo_ecr_repository" => (
+            ECR_REPOSITORY_EXAMPLE,
+            import_section(
+                "Import a repository by its name.",
+                "todo_ecr_repository.app",
+                "todo-service",
+                "\n`force_delete` is a setting of this provider, not of ECR: it is `false` after an \
+                 import until\nan apply records the configured value.\n",
+            ),
+        ),
+        "todo_ecs_cluster" => (
+            ECS_CLUSTER_EXAMPLE,
+            import_section(
+                "Import a cluster by its name.",
+                "todo_ecs_cluster.main",
+                "todo",
+                "",
+            ),
+        ),
+        "todo_fargate_service" => (
+            FARGATE_SERVICE_EXAMPLE,
+            import_section(
+                "Import a service by `<cluster>/<service>`, with the cluster written as in the \
+                 configuration's\n`cluster` (its name, or its ARN).",
+                "todo_fargate_service.app",
+                "todo/todo-service",
+                "\nThe state is rebuilt from the service and its task definition, including \
+                 `repository_url` and\n`image_tag` split from the container image. A \
+                 `deployment_circuit_breaker` block with the\ndefault setting (enabled, with \
+                 rollback) is read as absent: leave it out of the configuration\nfor an empty \
+                 plan right after import.\n",
+            ),
+        ),
         _ => return None,
     };
     Some(Extras {
@@ -245,7 +225,7 @@ fn render_type(
     };
     let fallback = format!("{keyword} \"{type_name}\" \"example\" {{\n}}");
     let (example, import) = match &extras {
-        Some(extras) => (extras.example, extras.import),
+        Some(extras) => (extras.example, extras.import.as_deref()),
         None => (fallback.as_str(), None),
     };
     let content = render_page(&Page {

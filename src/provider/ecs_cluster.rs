@@ -13,8 +13,8 @@ use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
 use super::validate;
-use super::{ClientSlot, imported, update_outcome};
-use crate::plugin::model::{from_value, to_value};
+use super::{ClientSlot, imported, state_of, update_outcome};
+use crate::plugin::model::from_value;
 use crate::plugin::poll::{Poller, WaitError, all_final};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
@@ -266,25 +266,16 @@ fn still_in_use(name: &str, reason: &str) -> Diagnostics {
     .into()
 }
 
-impl EcsCluster {
-    /// The cluster as it now is, for the state after a create or update.
-    async fn state_after_change(
-        &self,
-        clients: &AwsClients,
-        planned: &ClusterModel,
-        ctx: &CallContext,
-    ) -> Result<Option<Value>, Diagnostics> {
-        let found = find_cluster(clients, &planned.name, ctx)
-            .await
-            .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read ECS cluster")))?;
-        match found {
-            Some(cluster) => {
-                let state = flatten_cluster(&cluster, planned.tags.as_ref(), &clients.default_tags);
-                Ok(Some(to_value(&state)?))
-            }
-            None => Ok(None),
-        }
-    }
+/// The cluster as it now is, for the state after a change or a refresh.
+async fn state_after_change(
+    clients: &AwsClients,
+    model: &ClusterModel,
+    ctx: &CallContext,
+) -> Result<Option<Value>, Diagnostics> {
+    let found = find_cluster(clients, &model.name, ctx).await;
+    state_of(found, "Cannot read ECS cluster", |cluster| {
+        flatten_cluster(cluster, model.tags.as_ref(), &clients.default_tags)
+    })
 }
 
 #[async_trait]
@@ -298,11 +289,7 @@ impl Resource for EcsCluster {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, _ctx: &CallContext) -> Diagnostics {
-        let default_tags = self
-            .clients
-            .get()
-            .map(|c| c.default_tags.clone())
-            .unwrap_or_default();
+        let default_tags = self.clients.default_tags();
         tags::plan_tags_all(plan, &default_tags)
             .err()
             .unwrap_or_default()
@@ -325,7 +312,7 @@ impl Resource for EcsCluster {
             return Applied::failed(None, error.diagnostic("Cannot create ECS cluster"));
         }
         tracing::info!(cluster = %name, "created ECS cluster");
-        match self.state_after_change(clients, &planned, ctx).await {
+        match state_after_change(clients, &planned, ctx).await {
             Ok(Some(state)) => Applied::ok(state),
             Ok(None) => Applied::failed(
                 None,
@@ -341,7 +328,7 @@ impl Resource for EcsCluster {
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
         let clients = self.clients.get()?;
         let state: ClusterModel = from_value(state)?;
-        self.state_after_change(clients, &state, ctx).await
+        state_after_change(clients, &state, ctx).await
     }
 
     async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
@@ -370,7 +357,7 @@ impl Resource for EcsCluster {
             tags::sync_ecs_tags(clients, &current.arn, &current.tags, &wanted, ctx).await
         }
         .await;
-        let state = self.state_after_change(clients, &planned_model, ctx).await;
+        let state = state_after_change(clients, &planned_model, ctx).await;
         update_outcome(result, state, prior, "ECS cluster", name)
     }
 

@@ -2,6 +2,7 @@
 //! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`) and data
 //! source (`todo_ecr_image`).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
@@ -45,6 +46,15 @@ impl ClientSlot {
         Ok((clients, from_value(value)?))
     }
 
+    /// The provider's default tags; none before ConfigureProvider (a plan of a configuration
+    /// whose provider block is not yet known).
+    pub fn default_tags(&self) -> BTreeMap<String, String> {
+        self.0
+            .get()
+            .map(|c| c.default_tags.clone())
+            .unwrap_or_default()
+    }
+
     /// The clients, or an error diagnostic if the provider was not configured.
     pub fn get(&self) -> Result<&AwsClients, Diagnostics> {
         self.0.get().ok_or_else(|| {
@@ -58,6 +68,20 @@ impl ClientSlot {
     }
 }
 
+/// The state of an object as it now is: what a finder found, flattened; `None` when it is
+/// gone. A failed read is an error with `summary`.
+pub fn state_of<T, M: Serialize>(
+    found: Result<Option<T>, CallError>,
+    summary: &str,
+    flatten: impl FnOnce(&T) -> M,
+) -> Result<Option<Value>, Diagnostics> {
+    match found {
+        Ok(Some(found)) => Ok(Some(to_value(&flatten(&found))?)),
+        Ok(None) => Ok(None),
+        Err(error) => Err(error.diagnostic(summary).into()),
+    }
+}
+
 /// The state of an object found for `terraform import`, flattened; an error naming `what`
 /// (such as "ECS cluster") when it was not found (`missing` says where it was looked for) or
 /// could not be read.
@@ -67,13 +91,9 @@ pub fn imported<T, M: Serialize>(
     missing: String,
     flatten: impl FnOnce(&T) -> M,
 ) -> Result<Value, Diagnostics> {
-    match found {
-        Ok(Some(found)) => Ok(to_value(&flatten(&found))?),
-        Ok(None) => {
-            Err(Diagnostic::error(format!("Cannot import non-existent {what}"), missing).into())
-        }
-        Err(error) => Err(error.diagnostic(&format!("Cannot import {what}")).into()),
-    }
+    state_of(found, &format!("Cannot import {what}"), flatten)?.ok_or_else(|| {
+        Diagnostic::error(format!("Cannot import non-existent {what}"), missing).into()
+    })
 }
 
 /// What an in-place update records: the object as it now is (`state`, read back whatever

@@ -19,7 +19,7 @@ use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
-use super::{ClientSlot, imported, update_outcome};
+use super::{ClientSlot, imported, state_of, update_outcome};
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
@@ -130,23 +130,17 @@ async fn put_lifecycle(
 /// The state of the repository as it now is, with the local settings of `model` (the plan
 /// after a change, the state on a refresh); `None` when it no longer exists. A failed read is
 /// reported with `summary`.
-async fn read_state(
+async fn state_after_change(
     clients: &AwsClients,
     model: &RepositoryModel,
     ctx: &CallContext,
     summary: &str,
 ) -> Result<Option<Value>, Diagnostics> {
-    let found = find_repository(clients, &model.name, ctx)
-        .await
-        .map_err(|error| Diagnostics::from(error.diagnostic(summary)))?;
-    match found {
-        Some(found) => Ok(Some(to_value(&flatten_repository(
-            &found,
-            Some(model),
-            &clients.default_tags,
-        ))?)),
-        None => Ok(None),
-    }
+    state_of(
+        find_repository(clients, &model.name, ctx).await,
+        summary,
+        |found| flatten_repository(found, Some(model), &clients.default_tags),
+    )
 }
 
 /// CreateRepository with everything the plan sets except the lifecycle policy.
@@ -234,11 +228,7 @@ impl Resource for EcrRepository {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, _ctx: &CallContext) -> Diagnostics {
-        let default_tags = self
-            .clients
-            .get()
-            .map(|c| c.default_tags.clone())
-            .unwrap_or_default();
+        let default_tags = self.clients.default_tags();
         if let Err(d) = tags::plan_tags_all(plan, &default_tags) {
             return d;
         }
@@ -287,7 +277,8 @@ impl Resource for EcrRepository {
         {
             diagnostics.push(error.diagnostic("Cannot set the repository's lifecycle policy"));
         }
-        let state = read_state(clients, &planned, ctx, "Cannot read the new repository").await;
+        let state =
+            state_after_change(clients, &planned, ctx, "Cannot read the new repository").await;
         match state {
             Ok(Some(state)) => Applied {
                 state: Some(state),
@@ -311,7 +302,8 @@ impl Resource for EcrRepository {
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
         let (clients, state) = self.clients.with_model(state)?;
-        let current = read_state(clients, &state, ctx, "Cannot read ECR repository").await?;
+        let current =
+            state_after_change(clients, &state, ctx, "Cannot read ECR repository").await?;
         if current.is_none() {
             tracing::info!(repository = %state.name, "repository no longer exists");
         }
@@ -329,7 +321,8 @@ impl Resource for EcrRepository {
         };
         let result = update_repository(clients, &prior_model, &planned, ctx).await;
         // Whatever happened, record the repository as it now is.
-        let state = read_state(clients, &planned, ctx, "Cannot update ECR repository").await;
+        let state =
+            state_after_change(clients, &planned, ctx, "Cannot update ECR repository").await;
         update_outcome(result, state, prior, "ECR repository", &planned.name)
     }
 

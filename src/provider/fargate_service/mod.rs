@@ -33,12 +33,12 @@ use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 use self::model::{LocalSettings, Operation, RevisionInputs, ServiceInputs, ServiceModel};
 pub use self::validate::fargate_memory_options;
-use self::wait::{WaitTarget, wait_for_deletion, wait_for_rollout};
+use self::wait::{wait_for_deletion, wait_for_rollout};
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
-use super::{ClientSlot, imported};
-use crate::plugin::model::{from_value, patch, to_value};
+use super::{ClientSlot, imported, state_of};
+use crate::plugin::model::{from_value, patch};
 use crate::plugin::validator::is_arn;
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Resource, ResourcePlan, Schema,
@@ -156,17 +156,10 @@ async fn state_after_change(
     model: &ServiceModel,
     ctx: &CallContext,
 ) -> Result<Option<Value>, Diagnostics> {
-    let remote = find_live_service(clients, &model.cluster, &model.name, ctx)
-        .await
-        .map_err(|e| Diagnostics::from(e.diagnostic("Cannot read the ECS service")))?;
-    match remote {
-        Some(remote) => {
-            let state =
-                flatten_service(&remote, Some(model), &model.cluster, &clients.default_tags);
-            Ok(Some(to_value(&state)?))
-        }
-        None => Ok(None),
-    }
+    let found = find_live_service(clients, &model.cluster, &model.name, ctx).await;
+    state_of(found, "Cannot read the ECS service", |remote| {
+        flatten_service(remote, Some(model), &model.cluster, &clients.default_tags)
+    })
 }
 
 /// After a create or update reached ECS: waits for the rollout (when asked) and records the
@@ -179,16 +172,10 @@ async fn finish_rollout(
     ctx: &CallContext,
 ) -> Applied {
     let mut diagnostics = Diagnostics::new();
-    if planned.waits_for_steady_state() {
-        let timeout = planned.timeout(operation);
-        let service = WaitTarget {
-            clients,
-            cluster: &planned.cluster,
-            name: &planned.name,
-        };
-        if let Err(d) = wait_for_rollout(service, timeout, ctx).await {
-            diagnostics.push(d);
-        }
+    if planned.waits_for_steady_state()
+        && let Err(d) = wait_for_rollout(clients, planned, operation, ctx).await
+    {
+        diagnostics.push(d);
     }
     match state_after_change(clients, planned, ctx).await {
         Ok(Some(state)) => Applied {
@@ -481,13 +468,7 @@ impl Resource for FargateService {
             }
         }
         if status.is_some_and(|s| s != ServiceStatus::Inactive) {
-            let timeout = prior.timeout(Operation::Delete);
-            let service = WaitTarget {
-                clients,
-                cluster,
-                name,
-            };
-            if let Err(d) = wait_for_deletion(service, timeout, ctx).await {
+            if let Err(d) = wait_for_deletion(clients, &prior, ctx).await {
                 return d.into();
             }
             tracing::info!(service = %name, "deleted ECS service");

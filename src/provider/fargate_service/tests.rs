@@ -86,6 +86,22 @@ fn service_value(tag: &str, td: Value) -> Value {
     crate::plugin::model::conform(object, &schema::schema().value_type())
 }
 
+/// An update with a fresh call context.
+async fn update(service: &FargateService, prior: &Value, planned: &Value) -> Applied {
+    service
+        .update(prior, planned, &CallContext::default())
+        .await
+}
+
+/// Every diagnostic of an apply, as one text.
+fn messages(applied: &Applied) -> String {
+    applied
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// A string attribute of a state.
 fn string_attribute<'a>(state: &'a Value, name: &str) -> Option<&'a str> {
     state.attr(name).and_then(Value::as_str)
@@ -104,16 +120,10 @@ async fn a_refused_update_deregisters_the_new_revision_and_records_what_runs() {
     let (fake, service) = refusing("UpdateService").await;
     let prior = service_value("v1", Value::from(TD1));
     let planned = service_value("v2", Value::unknown());
-    let applied = service
-        .update(&prior, &planned, &CallContext::default())
-        .await;
+    let applied = update(&service, &prior, &planned).await;
 
     assert!(applied.diagnostics.has_errors());
-    let message = applied
-        .diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect::<String>();
+    let message = messages(&applied);
     assert!(message.contains("ecs:UpdateService"), "{message}");
     assert_eq!(
         deregistered(&fake),
@@ -162,9 +172,7 @@ async fn a_rollout_stopped_by_the_circuit_breaker_fails_quoting_ecs() {
     if let Value::Object(map) = &mut planned {
         map.insert("wait_for_steady_state".into(), Value::Bool(true));
     }
-    let applied = service
-        .update(&prior, &planned, &CallContext::default())
-        .await;
+    let applied = update(&service, &prior, &planned).await;
 
     let failed = applied
         .diagnostics
@@ -205,15 +213,9 @@ async fn a_missing_tag_stops_the_update_before_anything_is_registered() {
     );
     let prior = service_value("v1", Value::from(TD1));
     let planned = service_value("never-pushed", Value::unknown());
-    let applied = service
-        .update(&prior, &planned, &CallContext::default())
-        .await;
+    let applied = update(&service, &prior, &planned).await;
 
-    let message = applied
-        .diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect::<String>();
+    let message = messages(&applied);
     assert!(
         message.contains("never-pushed") && message.contains("todo"),
         "{message}"

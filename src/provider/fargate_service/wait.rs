@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_sdk_ecs::types::Service;
 
 use super::find::{RolloutStatus, ServiceStatus, find_service};
+use super::model::{Operation, ServiceModel};
 use super::schema::image_tag_path;
 use crate::plugin::poll::{Poller, WaitError, all_final};
 use crate::plugin::resource::stopped_diagnostic;
@@ -15,13 +16,23 @@ use crate::provider::config::AwsClients;
 
 /// The service a wait is about.
 #[derive(Clone, Copy)]
-pub struct WaitTarget<'a> {
+struct WaitTarget<'a> {
     /// The clients to ask ECS with.
-    pub clients: &'a AwsClients,
+    clients: &'a AwsClients,
     /// The cluster, by name or ARN.
-    pub cluster: &'a str,
+    cluster: &'a str,
     /// The service name.
-    pub name: &'a str,
+    name: &'a str,
+}
+
+impl<'a> WaitTarget<'a> {
+    fn of(clients: &'a AwsClients, model: &'a ServiceModel) -> Self {
+        Self {
+            clients,
+            cluster: &model.cluster,
+            name: &model.name,
+        }
+    }
 }
 
 /// Polls the service until `status` of what ECS reports (`None`: no such service) is one of
@@ -59,11 +70,13 @@ fn rollout_status(service: Option<&Service>) -> RolloutStatus {
 /// Waits until the primary deployment's rollout completes; FAILED is an error with ECS's
 /// reason, pointing at `image_tag`.
 pub async fn wait_for_rollout(
-    service: WaitTarget<'_>,
-    timeout: Duration,
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    operation: Operation,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
-    let name = service.name;
+    let service = WaitTarget::of(clients, planned);
+    let (name, timeout) = (service.name, planned.timeout(operation));
     let states = (
         &[RolloutStatus::InProgress][..],
         &[RolloutStatus::Completed][..],
@@ -100,15 +113,23 @@ pub async fn wait_for_rollout(
 /// Waits until ECS reports the service INACTIVE or not at all. A DRAINING service still has
 /// tasks stopping, and its cluster cannot be deleted until they have.
 pub async fn wait_for_deletion(
-    service: WaitTarget<'_>,
-    timeout: Duration,
+    clients: &AwsClients,
+    prior: &ServiceModel,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
-    let name = service.name;
+    let name = prior.name.as_str();
+    let timeout = prior.timeout(Operation::Delete);
     let pending = [Some(ServiceStatus::Active), Some(ServiceStatus::Draining)];
     let gone = [None, Some(ServiceStatus::Inactive)];
     let status = |service: Option<&Service>| service.map(ServiceStatus::of);
-    let waited = poll_service(service, timeout, ctx, (&pending, &gone), status).await;
+    let waited = poll_service(
+        WaitTarget::of(clients, prior),
+        timeout,
+        ctx,
+        (&pending, &gone),
+        status,
+    )
+    .await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
