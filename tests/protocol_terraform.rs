@@ -180,6 +180,27 @@ fn invalid_values_fail_validate_with_attribute_paths() {
     assert_diagnostic_at(&service, "Invalid desired_count", "desired_count");
 }
 
+/// Validators on attributes reach Terraform with full paths: inside a nested block, on a map
+/// key, on the provider block, and for formats AWS only rejects at run time.
+#[test]
+#[ignore = "needs terraform from `make tools`; run with `make test`"]
+fn validators_point_into_blocks_map_keys_and_the_provider_block() {
+    let service = validate_errors(&CONFIG.replace(
+        "image_tag      = var.image_tag",
+        "image_tag      = var.image_tag\n  log_group = \"/ecs/todo service\"\n  \
+         environment = { \"1BAD\" = \"x\" }\n  timeouts {\n    create = \"soon\"\n  }",
+    ));
+    assert_diagnostic_at(&service, "Invalid log group", "/ecs/todo service");
+    assert_diagnostic_at(&service, "Invalid duration", "create = \"soon\"");
+    assert_diagnostic_at(&service, "Invalid environment variable name", "1BAD");
+
+    let provider = validate_errors(&CONFIG.replace(
+        "tags = { project = \"todo\" }",
+        "tags = { \"aws:reserved\" = \"todo\" }",
+    ));
+    assert_diagnostic_at(&provider, "Invalid tag", "aws:reserved");
+}
+
 #[test]
 #[ignore = "needs terraform from `make tools`; run with `make test`"]
 fn provider_exits_on_its_own_after_shutdown() {

@@ -554,4 +554,30 @@ terraform import acme_widget.w w
             "[1, 2]"
         );
     }
+
+    #[test]
+    fn validators_read_as_sentences_after_the_description() {
+        let schema = Schema::new(
+            Block::new("A widget.").attribute(
+                Attribute::optional("mode", Type::String)
+                    .validate(crate::plugin::Validator::OneOf(&["FAST", "SLOW"]))
+                    .default(Value::from("FAST"))
+                    .describe("How it spins."),
+            ),
+        );
+        let page = render_page(&Page {
+            provider: "acme",
+            kind: PageKind::Resource,
+            type_name: "acme_widget",
+            schema: &schema,
+            example: "",
+            import: None,
+        });
+        assert!(
+            page.contains(
+                "- `mode` (String, Optional) How it spins. One of `FAST` or `SLOW`. Defaults to `\"FAST\"`."
+            ),
+            "{page}"
+        );
+    }
 }
