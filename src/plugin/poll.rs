@@ -12,6 +12,10 @@ use tokio::time::Instant;
 
 use super::resource::CallContext;
 
+/// How long one refresh may take even when the wait's deadline is nearer: a wait of `0s`
+/// still gets one answer.
+pub const MIN_REFRESH_TIME: Duration = Duration::from_secs(30);
+
 /// Whether a refresh error ends the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -76,8 +80,8 @@ impl Poller {
     }
 
     /// Polls `refresh` until it reports one of `target` (returned), while it reports one of
-    /// `pending`. Each refresh is bounded by the deadline too, so a hung call cannot outlive
-    /// the wait.
+    /// `pending`. Each refresh is bounded by the deadline too (or [`MIN_REFRESH_TIME`], when
+    /// that is later), so a hung call cannot hold the wait forever.
     pub async fn until<S, E, F, Fut>(
         &self,
         ctx: &CallContext,
@@ -96,10 +100,13 @@ impl Poller {
         let mut last_state = None;
         let mut last_error = None;
         loop {
+            // A refresh may outlive a very short deadline, so that every wait gets an answer,
+            // but never by more than MIN_REFRESH_TIME.
+            let bound = deadline.max(Instant::now() + MIN_REFRESH_TIME);
             let refreshed = tokio::select! {
                 biased;
                 () = ctx.cancelled() => return Err(WaitError::Stopped),
-                result = tokio::time::timeout_at(deadline, refresh()) => result,
+                result = tokio::time::timeout_at(bound, refresh()) => result,
             };
             match refreshed {
                 Err(_elapsed) => {
@@ -225,10 +232,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_deadline_bounds_the_wait_and_even_a_hung_refresh() {
-        let ctx = CallContext::default();
+    async fn the_deadline_ends_a_wait_that_stays_pending() {
         let (_, refresh) = script(vec![Ok(State::Pending)]);
-        let result = wait_with(&ctx, 20, refresh, all_final).await;
+        let result = wait_with(&CallContext::default(), 20, refresh, all_final).await;
         assert!(matches!(
             result,
             Err(WaitError::Timeout {
@@ -236,11 +242,25 @@ mod tests {
                 ..
             })
         ));
-        let started = std::time::Instant::now();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_refresh_is_cut_off_but_a_slow_one_still_answers() {
+        let ctx = CallContext::default();
+        let started = tokio::time::Instant::now();
         let hung = || std::future::pending::<Refreshed>();
         let result = wait_with(&ctx, 50, hung, all_final).await;
         assert!(matches!(result, Err(WaitError::Timeout { .. })));
-        assert!(started.elapsed() < Duration::from_secs(2));
+        let waited = started.elapsed();
+        assert!(waited >= MIN_REFRESH_TIME && waited < MIN_REFRESH_TIME + Duration::from_secs(1));
+
+        // A wait of zero still gets the answer of a refresh that takes a few seconds.
+        let slow = || async {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Ok(State::Done)
+        };
+        let result = wait_with(&ctx, 0, slow, all_final).await;
+        assert_eq!(result.ok(), Some(State::Done));
     }
 
     #[tokio::test]

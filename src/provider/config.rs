@@ -106,10 +106,11 @@ struct EndpointsModel {
     ecs: Option<String>,
 }
 
-/// The `default_tags` block.
+/// The `default_tags` block. Terraform configures the provider during plan with values that
+/// may not be known yet: a tag whose value is unknown is left out, as before.
 #[derive(Debug, Deserialize)]
 struct DefaultTagsModel {
-    tags: Option<BTreeMap<String, String>>,
+    tags: Option<BTreeMap<String, Known<String>>>,
 }
 
 /// The static credentials of a configuration that may still hold unknown values.
@@ -170,7 +171,10 @@ impl ProviderConfig {
             default_tags: model
                 .default_tags
                 .and_then(|block| block.tags)
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(key, value)| value.into_option().map(|value| (key, value)))
+                .collect(),
         })
     }
 }
@@ -354,6 +358,34 @@ mod tests {
                 "Invalid tag",
                 "Incomplete static credentials"
             ]
+        );
+    }
+
+    /// Terraform configures the provider during plan with values that may be unknown: a
+    /// default tag not known yet is left out instead of failing ConfigureProvider.
+    #[test]
+    fn unknown_default_tags_are_left_out() {
+        let config = Config {
+            default_tags: Some(DefaultTags {
+                tags: BTreeMap::from([("env", "dev"), ("owner", "later")]),
+            }),
+            ..Config::default()
+        };
+        let mut value = conform(
+            to_value(&config).unwrap_or(Value::Null),
+            &schema().value_type(),
+        );
+        if let Value::Object(attributes) = &mut value
+            && let Some(Value::Object(block)) = attributes.get_mut("default_tags")
+            && let Some(Value::Map(tags)) = block.get_mut("tags")
+        {
+            tags.insert("owner".to_owned(), Value::unknown());
+        }
+        let parsed = ProviderConfig::from_value(&value)
+            .unwrap_or_else(|d| panic!("{:?}", d.iter().collect::<Vec<_>>()));
+        assert_eq!(
+            parsed.default_tags,
+            BTreeMap::from([("env".to_owned(), "dev".to_owned())])
         );
     }
 }

@@ -202,6 +202,37 @@ pub fn to_value<M: Serialize + ?Sized>(model: &M) -> Result<Value, ModelError> {
     model.serialize(ser::ValueSerializer)
 }
 
+/// For string fields that are never empty when set (validators refuse `""`): null reads as
+/// `""` and `""` writes as null, so states written before a field was required stay
+/// readable. Use with `#[serde(with = "crate::plugin::model::empty_as_null")]`.
+pub mod empty_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `""` as null.
+    pub fn serialize<S: Serializer>(value: &str, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_empty() {
+            serializer.serialize_none()
+        } else {
+            serializer.serialize_str(value)
+        }
+    }
+
+    /// Reads null (or unknown) as `""`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+    }
+}
+
+/// Reads null (or unknown) as the type's default, for collections a state may hold as null.
+/// Use with `#[serde(deserialize_with = "crate::plugin::model::null_as_default")]`.
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// Overwrites the attributes of the object `value` that `patch` (a model of some or all of
 /// them) holds; the other attributes keep their values.
 pub fn patch<M: Serialize + ?Sized>(value: &mut Value, patch: &M) -> Result<(), ModelError> {
@@ -253,6 +284,8 @@ fn sort_set(items: &mut Vec<Value>) {
     let comparable = items
         .iter()
         .all(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)));
+    // Unknown elements (and anything else) stay as Terraform sent them: two unknowns are two
+    // elements, not one.
     if comparable {
         items.sort_by(|a, b| match (a, b) {
             (Value::String(a), Value::String(b)) => a.cmp(b),
@@ -260,8 +293,8 @@ fn sort_set(items: &mut Vec<Value>) {
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             _ => std::cmp::Ordering::Equal,
         });
+        items.dedup();
     }
-    items.dedup();
 }
 
 #[cfg(test)]

@@ -158,3 +158,35 @@ fn a_model_with_fewer_fields_ignores_the_rest() {
     let name = from_value::<NameOnly>(&value).map(|m| m.name).ok();
     assert_eq!(name.as_deref(), Some("app"));
 }
+
+#[test]
+fn unknown_set_elements_stay_apart() {
+    let set = Type::set(Type::String);
+    let two = Value::Set(vec![Value::unknown(), Value::unknown()]);
+    assert_eq!(conform(two.clone(), &set), two);
+    let known = Value::List(vec!["b".into(), "a".into(), "b".into()]);
+    assert_eq!(
+        conform(known, &set),
+        Value::Set(vec!["a".into(), "b".into()])
+    );
+}
+
+#[test]
+fn empty_strings_and_null_collections_read_from_old_states() {
+    #[derive(Debug, PartialEq, Deserialize, Serialize)]
+    struct Old {
+        #[serde(with = "crate::plugin::model::empty_as_null")]
+        tag: String,
+        #[serde(deserialize_with = "crate::plugin::model::null_as_default")]
+        subnets: BTreeSet<String>,
+    }
+    let value = Value::Object(BTreeMap::from([
+        ("tag".to_owned(), Value::Null),
+        ("subnets".to_owned(), Value::Null),
+    ]));
+    let old: Old = from_value(&value).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(old.tag, "");
+    assert!(old.subnets.is_empty());
+    let back = to_value(&old).unwrap_or(Value::Null);
+    assert_eq!(back.attr("tag"), Some(&Value::Null));
+}

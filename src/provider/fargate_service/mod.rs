@@ -31,7 +31,9 @@ use aws_sdk_ecs::types::{
 use self::find::{ServiceStatus, family_revisions, find_live_service, find_service};
 use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
-use self::model::{LocalSettings, Operation, RevisionInputs, ServiceInputs, ServiceModel};
+use self::model::{
+    LocalSettings, Operation, PlannedTagsAll, RevisionInputs, ServiceInputs, ServiceModel,
+};
 pub use self::validate::fargate_memory_options;
 use self::wait::{wait_for_deletion, wait_for_rollout};
 use super::aws_error::{CallError, call};
@@ -286,7 +288,8 @@ async fn update_service(
 fn only_local_change(prior: &Value, planned: &Value) -> Result<bool, Diagnostics> {
     let same_revision = from_value::<RevisionInputs>(prior)? == from_value(planned)?;
     let same_service = from_value::<ServiceInputs>(prior)? == from_value(planned)?;
-    Ok(same_revision && same_service)
+    let same_tags = from_value::<PlannedTagsAll>(prior)? == from_value(planned)?;
+    Ok(same_revision && same_service && same_tags)
 }
 
 #[async_trait]

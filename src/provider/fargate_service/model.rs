@@ -28,7 +28,11 @@ pub struct ServiceModel {
     pub id: Known<String>,
     pub name: String,
     pub cluster: String,
+    // Null in states the provider wrote for services it could not read an image of.
+    #[serde(with = "crate::plugin::model::empty_as_null")]
     pub repository_url: String,
+    // Null in states of imported services pinned to a digest (the tag cannot be read back).
+    #[serde(with = "crate::plugin::model::empty_as_null")]
     pub image_tag: String,
     pub pin_digest: Option<bool>,
     pub image: Known<String>,
@@ -46,6 +50,7 @@ pub struct ServiceModel {
     pub execution_role_arn: Option<String>,
     pub task_role_arn: Option<String>,
     pub desired_count: Option<i32>,
+    #[serde(deserialize_with = "crate::plugin::model::null_as_default")]
     pub subnets: BTreeSet<String>,
     pub security_groups: Option<BTreeSet<String>>,
     pub assign_public_ip: Option<bool>,
@@ -293,6 +298,13 @@ pub struct ServiceInputs {
     tags: PlannedMap,
     load_balancer: Known<PlannedLoadBalancer>,
     deployment_circuit_breaker: Known<PlannedCircuitBreaker>,
+}
+
+/// The tags a plan gives the service, the provider's default tags included: a change of the
+/// default tags alone changes nothing else, yet must reach ECS.
+#[derive(Debug, PartialEq, Deserialize)]
+pub struct PlannedTagsAll {
+    tags_all: PlannedMap,
 }
 
 /// The `load_balancer` block in a plan.

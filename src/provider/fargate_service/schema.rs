@@ -138,6 +138,7 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional("memory", Type::Number)
                 .default(number(512))
+                .validate(Validator::Between(512, 122_880))
                 .describe("Task memory in MiB; must be valid for `cpu` on Fargate."),
         )
         .attribute(

@@ -14,6 +14,14 @@ const SERVICE_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/main/svc";
 /// A fake ECS/ECR where the tag exists and registering works, but ECS refuses the service
 /// call named `refused`; the service runs revision 1 with image v1.
 async fn refusing(refused: &str) -> (FakeAws, FargateService) {
+    refusing_with_default_tags(refused, BTreeMap::new()).await
+}
+
+/// [`refusing`], with the provider's default tags.
+async fn refusing_with_default_tags(
+    refused: &str,
+    default_tags: BTreeMap<String, String>,
+) -> (FakeAws, FargateService) {
     let fake = FakeAws::default();
     fake.answer(
         "DescribeImages",
@@ -55,7 +63,8 @@ async fn refusing(refused: &str) -> (FakeAws, FargateService) {
                 "portMappings": [{"containerPort": 3000}]}],
         }})),
     );
-    let clients = fake.start().await.expect("fake endpoint");
+    let mut clients = fake.start().await.expect("fake endpoint");
+    clients.default_tags = default_tags;
     let slot = ClientSlot::default();
     let _ = slot.0.set(clients);
     (fake, FargateService::new(Arc::new(slot)))
@@ -292,4 +301,44 @@ fn import_ids_name_cluster_and_service() {
     for bad in ["todo", "todo/", "/api", "a/b/c", "arn:aws:ecs/api"] {
         assert_eq!(parse_import_id(bad), None, "{bad}");
     }
+}
+
+/// A change of the provider's default tags alone changes nothing else, yet reaches ECS: the
+/// update tags the service instead of recording the prior state as it was.
+#[tokio::test]
+async fn a_default_tags_change_alone_tags_the_service() {
+    let default_tags = BTreeMap::from([("env".to_owned(), "dev".to_owned())]);
+    let (fake, service) = refusing_with_default_tags("NothingRefused", default_tags).await;
+    fake.answer("TagResource", Answer::ok(serde_json::json!({})));
+    let with_tags_all = |tags: &[(&str, &str)]| {
+        let mut value = service_value("v1", Value::from(TD1));
+        if let Value::Object(map) = &mut value {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                .collect();
+            map.insert("tags_all".into(), Value::Map(tags));
+        }
+        value
+    };
+    let prior = with_tags_all(&[]);
+    let planned = with_tags_all(&[("env", "dev")]);
+    let applied = update(&service, &prior, &planned).await;
+
+    let tagged: Vec<serde_json::Value> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == "TagResource")
+        .map(|c| c.input)
+        .collect();
+    assert!(!applied.diagnostics.has_errors(), "{}", messages(&applied));
+    assert_eq!(
+        tagged,
+        [serde_json::json!({"resourceArn": SERVICE_ARN, "tags": [{"key": "env", "value": "dev"}]})],
+        "{:?}",
+        fake.calls()
+            .iter()
+            .map(|c| &c.operation)
+            .collect::<Vec<_>>()
+    );
 }

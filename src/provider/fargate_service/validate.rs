@@ -39,7 +39,8 @@ struct CrossAttributeConfig {
 pub fn validate_config(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     let Ok(config) = from_value::<CrossAttributeConfig>(config) else {
-        // A value of the wrong kind: the attribute validators report it.
+        // Only a number that is not whole fails to read here (cpu, memory), and the attributes'
+        // own validators report that.
         return diagnostics;
     };
     if let (Known::Value(cpu), Known::Value(memory)) = (&config.cpu, &config.memory)
