@@ -77,6 +77,7 @@ impl Validator {
     /// The rule as a sentence for the documentation, such as "One of `A`, `B`."
     pub fn describe(&self) -> String {
         match self {
+            Validator::OneOf([only]) => format!("Always `{only}`."),
             Validator::OneOf(values) => format!("One of {}.", code_list(values.iter())),
             Validator::OneOfNumbers(values) => format!("One of {}.", code_list(values.iter())),
             Validator::Between(min, max) => format!("A whole number from `{min}` to `{max}`."),
