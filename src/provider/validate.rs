@@ -2,8 +2,8 @@
 //! references to a cluster by name or ARN, CloudWatch Logs group names. The generic ones (one
 //! of, ranges, ARNs, durations) are [`Validator`]'s own variants.
 
-use crate::plugin::Validator;
 use crate::plugin::validator::is_arn;
+use crate::plugin::{Validator, Value};
 
 /// The pattern of ECS cluster and service names (and task definition families).
 const ECS_NAME: &str = r"^[A-Za-z0-9_-]{1,255}$";
@@ -24,7 +24,7 @@ pub fn cluster_reference() -> Validator {
             let valid = if cluster.starts_with("arn:") {
                 is_arn(cluster)
             } else {
-                regex_lite::Regex::new(ECS_NAME).is_ok_and(|re| re.is_match(cluster))
+                ecs_name().check(&Value::from(cluster)).is_empty()
             };
             if valid {
                 Ok(())

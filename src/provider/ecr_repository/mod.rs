@@ -20,7 +20,7 @@ use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
 use super::{ClientSlot, imported, state_of, update_outcome};
-use crate::plugin::model::{from_value, to_value};
+use crate::plugin::model::from_value;
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
     Schema, Value,
@@ -253,8 +253,8 @@ impl Resource for EcrRepository {
         }
     }
 
-    async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned) = match self.clients.with_model::<RepositoryModel>(planned) {
+    async fn create(&self, planned_value: &Value, ctx: &CallContext) -> Applied {
+        let (clients, planned) = match self.clients.with_model::<RepositoryModel>(planned_value) {
             Ok(found) => found,
             Err(d) => return Applied::failed(None, d),
         };
@@ -294,8 +294,7 @@ impl Resource for EcrRepository {
             Err(error) => {
                 // It exists: record what was planned so it is not orphaned; refresh fixes details.
                 diagnostics.extend(error);
-                let state = to_value(&planned.without_unknowns()).ok();
-                Applied::failed(state, diagnostics)
+                Applied::failed(Some(planned_value.unknowns_to_null()), diagnostics)
             }
         }
     }

@@ -59,26 +59,6 @@ impl RepositoryModel {
             .map(String::as_str)
             .filter(|k| !k.is_empty())
     }
-
-    /// The model with its unknown values null: what a plan records as state when the
-    /// repository exists but could not be read back.
-    pub(super) fn without_unknowns(self) -> Self {
-        fn known<T>(value: Known<T>) -> Known<T> {
-            match value {
-                Known::Unknown => Known::Null,
-                other => other,
-            }
-        }
-        Self {
-            id: known(self.id),
-            kms_key: known(self.kms_key),
-            tags_all: known(self.tags_all),
-            arn: known(self.arn),
-            registry_id: known(self.registry_id),
-            repository_url: known(self.repository_url),
-            ..self
-        }
-    }
 }
 
 /// What the cross-attribute rules read from a configuration, where any value may still be

@@ -307,8 +307,7 @@ impl Resource for FargateService {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
-        let clients = self.clients.get().ok();
-        match plan::plan_image_change(clients, plan, ctx).await {
+        match plan::plan_image_change(&self.clients, plan, ctx).await {
             Ok(warnings) => warnings,
             Err(errors) => errors,
         }
@@ -419,9 +418,11 @@ impl Resource for FargateService {
         }
         let tagged = async {
             let arn = prior.arn.as_ref().cloned().unwrap_or_default();
-            let current = find_live_service(clients, &planned.cluster, &planned.name, ctx)
+            // DescribeServices carries the tags: the task definition is not needed here.
+            let current = find_service(clients, &planned.cluster, &planned.name, ctx)
                 .await?
-                .map(|remote| tags::ecs_tag_map(remote.service.tags()))
+                .filter(|service| ServiceStatus::of(service).is_live())
+                .map(|service| tags::ecs_tag_map(service.tags()))
                 .unwrap_or_default();
             let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
             tags::sync_ecs_tags(clients, &arn, &current, &wanted, ctx).await

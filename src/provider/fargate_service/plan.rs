@@ -7,6 +7,7 @@ use super::image::ecr_location;
 use super::model::{ImageOutputs, PlannedImage, RevisionInputs, RevisionOutputs, ServiceInputs};
 use super::schema::image_tag_path;
 use crate::plugin::{AttributePath, CallContext, Diagnostic, Diagnostics, Known, ResourcePlan};
+use crate::provider::ClientSlot;
 use crate::provider::config::AwsClients;
 use crate::provider::ecr_image::{self, ImageSelector};
 use crate::provider::tags;
@@ -60,12 +61,13 @@ fn changes(plan: &ResourcePlan) -> Result<(bool, bool), Diagnostics> {
 /// plan_image_change: see the module documentation. Returns warnings, or the errors that stop
 /// the plan.
 pub async fn plan_image_change(
-    clients: Option<&AwsClients>,
+    slot: &ClientSlot,
     plan: &mut ResourcePlan,
     ctx: &CallContext,
 ) -> Result<Diagnostics, Diagnostics> {
-    let default_tags = clients.map(|c| c.default_tags.clone()).unwrap_or_default();
-    tags::plan_tags_all(plan, &default_tags)?;
+    tags::plan_tags_all(plan, &slot.default_tags())?;
+    // Before ConfigureProvider (an unknown provider block), images cannot be checked yet.
+    let clients = slot.get().ok();
     let (container_change, service_change) = changes(plan)?;
     let planned: PlannedImage = plan.planned_model()?;
     let prior: Option<PlannedImage> = plan.prior_model()?;
