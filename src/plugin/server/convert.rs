@@ -60,13 +60,19 @@ pub(super) fn decode(
     })
 }
 
-/// Encodes a value as msgpack for Terraform.
-pub(super) fn encode(
+/// Encodes a value a provider built as msgpack for Terraform, after fitting it to the type
+/// (models write lists where the schema has sets).
+pub(super) fn encode(value: Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+    encode_conformed(&model::conform(value, ty), ty, what)
+}
+
+/// Encodes a value that already fits its type as msgpack for Terraform.
+pub(super) fn encode_conformed(
     value: &Value,
     ty: &Type,
     what: &str,
 ) -> Result<pb::DynamicValue, Diagnostics> {
-    value::encode_msgpack(&model::conform(value.clone(), ty), ty)
+    value::encode_msgpack(value, ty)
         .map(|msgpack| pb::DynamicValue {
             msgpack,
             json: Vec::new(),

@@ -15,7 +15,7 @@ use super::super::plan;
 use super::super::resource::{Applied, ResourcePlan};
 use super::super::validator::validate_block;
 use super::super::value::{self, Value};
-use super::convert::{capabilities, decode, encode, path_to_proto};
+use super::convert::{capabilities, decode, encode, encode_conformed, path_to_proto};
 use super::{Entry, ProviderService, WithDiagnostics, pb};
 
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
@@ -152,7 +152,7 @@ handler!(import_resource_state, |this, request| {
         let entry = this.resource(&request.type_name)?;
         let ctx = this.context();
         let state = entry.implementation.import(&request.id, &ctx).await?;
-        encode(&state, &entry.ty, "imported state")
+        encode(state, &entry.ty, "imported state")
     };
     pb::import_resource_state::Response::from_result(imported.await, |response, state| {
         response
@@ -172,7 +172,7 @@ handler!(read_data_source, |this, request| {
         let entry = this.data_source(&request.type_name)?;
         let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
         let state = entry.implementation.read(&config, &this.context()).await?;
-        encode(&state, &entry.ty, "data source result")
+        encode(state, &entry.ty, "data source result")
     };
     pb::read_data_source::Response::from_result(read.await, |response, state| {
         response.state = Some(state)
@@ -270,7 +270,7 @@ impl ProviderService {
             ))
         })?;
         let upgraded = entry.implementation.upgrade_state(request.version, state)?;
-        encode(&upgraded, &entry.ty, "upgraded state")
+        encode(upgraded, &entry.ty, "upgraded state")
     }
 
     async fn read(
@@ -282,7 +282,7 @@ impl ProviderService {
         let current =
             decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
         if current.is_null() {
-            return encode(&Value::Null, &entry.ty, "state").map_err(fail);
+            return encode(Value::Null, &entry.ty, "state").map_err(fail);
         }
         let refreshed = entry
             .implementation
@@ -296,7 +296,7 @@ impl ProviderService {
                 "remote object no longer exists; removing it from state"
             );
         }
-        encode(&state, &entry.ty, "refreshed state").map_err(fail)
+        encode(state, &entry.ty, "refreshed state").map_err(fail)
     }
 
     async fn plan(
@@ -314,7 +314,7 @@ impl ProviderService {
         if proposed.is_null() {
             // Destroy: nothing to adjust.
             return Ok((
-                encode(&Value::Null, &entry.ty, "plan")?,
+                encode(Value::Null, &entry.ty, "plan")?,
                 vec![],
                 Diagnostics::new(),
             ));
@@ -336,7 +336,7 @@ impl ProviderService {
         // Models write lists where the schema has sets: fit the plan to the type first.
         plan.planned = model::conform(plan.planned, &entry.ty);
         plan::plan_replacements(&entry.schema.block, &mut plan);
-        let planned = encode(&plan.planned, &entry.ty, "planned state")?;
+        let planned = encode_conformed(&plan.planned, &entry.ty, "planned state")?;
         Ok((planned, plan.requires_replace, diagnostics))
     }
 
@@ -364,7 +364,7 @@ impl ProviderService {
             (false, false) => resource.update(&prior, &planned, &ctx).await,
         };
         let state = applied.state.unwrap_or(Value::Null);
-        let encoded = encode(&state, &entry.ty, "new state")?;
+        let encoded = encode(state, &entry.ty, "new state")?;
         Ok((encoded, applied.diagnostics))
     }
 }

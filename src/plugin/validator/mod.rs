@@ -5,8 +5,9 @@
 //! [`Validator::describe`]. Null and unknown values pass: Terraform validates again once they
 //! are known.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -211,7 +212,7 @@ impl Validator {
             Validator::Pattern { regex, meaning } => {
                 // The expressions are constants of the provider: one that does not compile
                 // is a bug, reported to the user rather than panicking.
-                match regex_lite::Regex::new(regex) {
+                match compiled(regex) {
                     Ok(re) if re.is_match(text) => Ok(()),
                     Ok(_) => Err(format!("{text:?} is not {meaning}.")),
                     Err(error) => Err(format!(
@@ -246,6 +247,21 @@ impl Validator {
             | Validator::Elements(_) => Ok(()),
         }
     }
+}
+
+/// The compiled form of a pattern, compiled once per process: validation runs for every
+/// resource on every `terraform validate` and plan.
+fn compiled(pattern: &'static str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, regex_lite::Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(regex) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(regex);
+    }
+    let regex = regex_lite::Regex::new(pattern)?;
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(pattern, regex.clone());
+    }
+    Ok(regex)
 }
 
 fn code_list<T: fmt::Display>(values: impl Iterator<Item = T>) -> String {
