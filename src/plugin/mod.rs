@@ -8,6 +8,7 @@ pub mod logging;
 pub mod model;
 pub mod plan;
 pub mod poll;
+pub mod private;
 pub mod proto;
 pub mod resource;
 pub mod schema;
@@ -18,7 +19,10 @@ pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
 pub use model::{Known, ModelError};
-pub use resource::{Applied, CallContext, DataSource, Provider, Resource, ResourcePlan};
+pub use private::Private;
+pub use resource::{
+    Applied, CallContext, DataSource, Imported, Provider, Resource, ResourcePlan, after_create,
+};
 pub use schema::{Attribute, Block, NestedBlock, Schema};
 pub use validator::Validator;
 pub use value::{Type, Value};

@@ -142,6 +142,41 @@ impl Poller {
             delay = (delay * 2).min(self.max_delay);
         }
     }
+
+    /// Polls `find` until it finds the object (returned), while it reports none: for reads
+    /// right after a create, which eventually consistent APIs may answer with "not found" for
+    /// a while. Errors are classified as in [`Poller::until`]; at the deadline the wait ends
+    /// with [`WaitError::Timeout`] (the last state `false`: not found).
+    pub async fn until_found<T, E, F, Fut>(
+        &self,
+        ctx: &CallContext,
+        mut find: F,
+        classify: impl Fn(&E) -> ErrorKind,
+    ) -> Result<T, WaitError<bool, E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, E>>,
+    {
+        let found = std::sync::Mutex::new(None);
+        let refresh = || {
+            let lookup = find();
+            let found = &found;
+            async move {
+                let object = lookup.await?;
+                let is_found = object.is_some();
+                if let Ok(mut slot) = found.lock() {
+                    *slot = object;
+                }
+                Ok(is_found)
+            }
+        };
+        self.until(ctx, &[false], &[true], refresh, classify)
+            .await?;
+        match found.into_inner() {
+            Ok(Some(object)) => Ok(object),
+            _ => Err(WaitError::Unexpected(false)),
+        }
+    }
 }
 
 #[cfg(test)]

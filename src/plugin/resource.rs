@@ -2,8 +2,12 @@
 //! terraform-plugin-framework users know (Schema, ValidateConfig, Configure, ModifyPlan, Create,
 //! Read, Update, Delete, ImportState), plus the per-call context that carries cancellation.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -12,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics};
 use super::model;
+use super::private::Private;
 use super::schema::Schema;
 use super::value::Value;
 
@@ -175,11 +180,13 @@ impl ResourcePlan {
 static NULL: Value = Value::Null;
 
 /// The result of an apply step: the state to record (even on failure, so nothing that exists is
-/// lost) and the diagnostics.
+/// lost), the private state, and the diagnostics.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
     /// The new state; `None` when the remote object does not exist.
     pub state: Option<Value>,
+    /// The new private state; `None` keeps the planned one (on create: none).
+    pub private: Option<Private>,
     /// What went wrong, or warnings.
     pub diagnostics: Diagnostics,
 }
@@ -189,6 +196,7 @@ impl Applied {
     pub fn ok(state: Value) -> Self {
         Self {
             state: Some(state),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -197,9 +205,97 @@ impl Applied {
     pub fn failed(state: Option<Value>, diagnostics: impl Into<Diagnostics>) -> Self {
         Self {
             state,
+            private: None,
             diagnostics: diagnostics.into(),
         }
     }
+
+    /// The same outcome with `private` as the new private state.
+    pub fn with_private(mut self, private: Private) -> Self {
+        self.private = Some(private);
+        self
+    }
+}
+
+/// A state built from an import ID, with the private state to record beside it.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The imported state (Terraform then reads it).
+    pub state: Value,
+    /// The private state.
+    pub private: Private,
+}
+
+impl From<Value> for Imported {
+    fn from(state: Value) -> Self {
+        Self {
+            state,
+            private: Private::default(),
+        }
+    }
+}
+
+/// Runs the rest of a create once the remote object exists (read-back, waits), so that whatever
+/// happens in `rest` the object reaches the state. If `rest` panics, `created` (the state known
+/// so far) is recorded with an error diagnostic: Terraform then taints the object instead of
+/// forgetting it, and the next apply replaces or repairs it.
+pub async fn after_create(created: Applied, rest: impl Future<Output = Applied>) -> Applied {
+    match CatchUnwind(Box::pin(rest)).await {
+        Ok(applied) => applied,
+        Err(panic) => {
+            let reason = panic_message(panic.as_ref());
+            tracing::error!(%reason, "panic after the remote object was created; recording it");
+            let mut diagnostics = created.diagnostics;
+            diagnostics.push(Diagnostic::error(
+                "Provider error after create",
+                format!(
+                    "The object was created, then the provider failed ({reason}). It is recorded \
+                     in the state as tainted: the next apply replaces it. Please report this bug."
+                ),
+            ));
+            Applied {
+                diagnostics,
+                ..created
+            }
+        }
+    }
+}
+
+/// A future whose panics are caught and returned as errors.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// What a panic said, when it said it as text.
+pub fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// The error for state at a schema version a resource cannot upgrade from.
+pub fn unsupported_state_version(type_name: &str, version: i64, current: i64) -> Diagnostics {
+    Diagnostic::error(
+        "Unsupported state version",
+        format!(
+            "{type_name} state is at schema version {version}; this provider reads versions up to \
+             {current}. Use the provider version that wrote this state."
+        ),
+    )
+    .into()
 }
 
 /// A managed resource type.
@@ -223,15 +319,11 @@ pub trait Resource: Send + Sync + 'static {
         if version == current {
             Ok(state)
         } else {
-            Err(Diagnostic::error(
-                "Unsupported state version",
-                format!(
-                    "{} state is at schema version {version}; this provider reads version {current}. \
-                     Use the provider version that wrote this state.",
-                    self.type_name()
-                ),
-            )
-            .into())
+            Err(unsupported_state_version(
+                self.type_name(),
+                version,
+                current,
+            ))
         }
     }
 
@@ -247,14 +339,20 @@ pub trait Resource: Send + Sync + 'static {
     /// Reads the remote object; `Ok(None)` when it no longer exists.
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics>;
 
-    /// Updates the remote object in place.
-    async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied;
+    /// Updates the remote object in place; `private` is the private state planned with it.
+    async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        private: &Private,
+        ctx: &CallContext,
+    ) -> Applied;
 
-    /// Deletes the remote object.
-    async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics;
+    /// Deletes the remote object; `private` is its private state.
+    async fn delete(&self, prior: &Value, private: &Private, ctx: &CallContext) -> Diagnostics;
 
     /// Builds a state from an import ID; Terraform then calls `read`.
-    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics>;
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics>;
 }
 
 /// A data source type.

@@ -18,8 +18,8 @@ use crate::plugin::model::from_value;
 use crate::plugin::poll::{Poller, WaitError, all_final};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
-    Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
-    Schema, Type, Value,
+    Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
+    Resource, ResourcePlan, Schema, Type, Value,
 };
 
 /// How long destroy waits for services and tasks that are on their way out (DRAINING services,
@@ -331,7 +331,13 @@ impl Resource for EcsCluster {
         state_after_change(clients, &state, ctx).await
     }
 
-    async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
+    async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        _private: &Private,
+        ctx: &CallContext,
+    ) -> Applied {
         let (clients, planned_model) = match self.clients.with_model::<ClusterModel>(planned) {
             Ok(found) => found,
             Err(d) => return Applied::failed(Some(prior.clone()), d),
@@ -361,7 +367,7 @@ impl Resource for EcsCluster {
         update_outcome(result, state, prior, "ECS cluster", name)
     }
 
-    async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
+    async fn delete(&self, prior: &Value, _private: &Private, ctx: &CallContext) -> Diagnostics {
         let (clients, prior) = match self.clients.with_model::<ClusterModel>(prior) {
             Ok(found) => found,
             Err(d) => return d,
@@ -402,7 +408,7 @@ impl Resource for EcsCluster {
         }
     }
 
-    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics> {
         let clients = self.clients.get()?;
         imported(
             find_cluster(clients, id, ctx).await,
@@ -452,7 +458,9 @@ mod tests {
         .unwrap_or(Value::Null);
 
         let started = std::time::Instant::now();
-        let diagnostics = cluster.delete(&prior, &CallContext::default()).await;
+        let diagnostics = cluster
+            .delete(&prior, &Private::default(), &CallContext::default())
+            .await;
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "no waiting for an ACTIVE service"

@@ -37,6 +37,19 @@ impl Answer {
             body: serde_json::json!({"__type": code, "message": message}).to_string(),
         }
     }
+
+    /// AWS's throttling answer.
+    pub fn throttled() -> Self {
+        Self::error("ThrottlingException", "Rate exceeded")
+    }
+
+    /// A server failure (HTTP 500).
+    pub fn server_error() -> Self {
+        Self {
+            status: 500,
+            body: serde_json::json!({"__type": "ServerException", "message": "failed"}).to_string(),
+        }
+    }
 }
 
 /// A recorded call: the operation (such as `UpdateService`) and its JSON input.
@@ -52,6 +65,7 @@ pub struct Call {
 #[derive(Clone, Default)]
 pub struct FakeAws {
     answers: Arc<Mutex<BTreeMap<String, Answer>>>,
+    queued: Arc<Mutex<BTreeMap<String, Vec<Answer>>>>,
     calls: Arc<Mutex<Vec<Call>>>,
 }
 
@@ -60,6 +74,17 @@ impl FakeAws {
     pub fn answer(&self, operation: &str, answer: Answer) {
         if let Ok(mut answers) = self.answers.lock() {
             answers.insert(operation.to_owned(), answer);
+        }
+    }
+
+    /// Answers the next calls of `operation` with `answers`, in order, before the answer
+    /// set with [`FakeAws::answer`].
+    pub fn queue(&self, operation: &str, answers: Vec<Answer>) {
+        if let Ok(mut queued) = self.queued.lock() {
+            queued
+                .entry(operation.to_owned())
+                .or_default()
+                .extend(answers);
         }
     }
 
@@ -138,11 +163,15 @@ impl FakeAws {
                     input,
                 });
             }
-            let answer = self
-                .answers
-                .lock()
-                .ok()
-                .and_then(|a| a.get(&operation).cloned())
+            let queued = self.queued.lock().ok().and_then(|mut queued| {
+                let answers = queued.get_mut(&operation)?;
+                (!answers.is_empty()).then(|| answers.remove(0))
+            });
+            let answer = queued
+                .or_else(|| {
+                    let answers = self.answers.lock().ok()?;
+                    answers.get(&operation).cloned()
+                })
                 .unwrap_or_else(|| Answer::error("UnknownOperationException", &operation));
             let response = format!(
                 "HTTP/1.1 {} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{}",

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
-    Applied, DataSource, Diagnostic, Diagnostics, Provider, Resource, Schema, Value,
+    Applied, DataSource, Diagnostic, Diagnostics, Imported, Provider, Resource, Schema, Value,
 };
 
 pub mod aws_error;
@@ -24,6 +24,7 @@ pub mod ecs_cluster;
 mod fake_aws;
 pub mod fargate_service;
 pub mod tags;
+pub mod test_hooks;
 pub mod validate;
 
 use aws_error::CallError;
@@ -90,10 +91,15 @@ pub fn imported<T, M: Serialize>(
     what: &str,
     missing: String,
     flatten: impl FnOnce(&T) -> M,
-) -> Result<Value, Diagnostics> {
-    state_of(found, &format!("Cannot import {what}"), flatten)?.ok_or_else(|| {
-        Diagnostic::error(format!("Cannot import non-existent {what}"), missing).into()
-    })
+) -> Result<Imported, Diagnostics> {
+    let state = state_of(found, &format!("Cannot import {what}"), flatten)?;
+    let state = state.ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error(
+            format!("Cannot import non-existent {what}"),
+            missing,
+        ))
+    })?;
+    Ok(state.into())
 }
 
 /// What an in-place update records: the object as it now is (`state`, read back whatever

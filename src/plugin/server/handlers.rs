@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::super::diag::{AttributePath, Diagnostic, Diagnostics};
 use super::super::model;
 use super::super::plan;
+use super::super::private::Private;
 use super::super::resource::{Applied, ResourcePlan};
 use super::super::validator::validate_block;
 use super::super::value::{self, Value};
@@ -135,13 +136,14 @@ handler!(plan_resource_change, |this, request| {
 
 // ApplyResourceChange: create, update or delete.
 handler!(apply_resource_change, |this, request| {
-    let (new_state, diagnostics) = match this.apply(&request).await {
-        Ok((state, d)) => (Some(state), d),
+    let (new_state, private, diagnostics) = match this.apply(&request).await {
+        Ok((state, private, d)) => (Some(state), private, d),
         // Keep whatever state Terraform had: nothing is lost on a failed apply.
-        Err(d) => (request.prior_state, d),
+        Err(d) => (request.prior_state, request.planned_private, d),
     };
     pb::apply_resource_change::Response {
         new_state,
+        private,
         ..pb::apply_resource_change::Response::with_diagnostics(diagnostics)
     }
 });
@@ -151,19 +153,23 @@ handler!(import_resource_state, |this, request| {
     let imported = async {
         let entry = this.resource(&request.type_name)?;
         let ctx = this.context();
-        let state = entry.implementation.import(&request.id, &ctx).await?;
-        encode(state, &entry.ty, "imported state")
+        let imported = entry.implementation.import(&request.id, &ctx).await?;
+        let state = encode(imported.state, &entry.ty, "imported state")?;
+        Ok::<_, Diagnostics>((state, imported.private.to_bytes()))
     };
-    pb::import_resource_state::Response::from_result(imported.await, |response, state| {
-        response
-            .imported_resources
-            .push(pb::import_resource_state::ImportedResource {
-                type_name: request.type_name,
-                state: Some(state),
-                private: Vec::new(),
-                identity: None,
-            })
-    })
+    pb::import_resource_state::Response::from_result(
+        imported.await,
+        |response, (state, private)| {
+            response
+                .imported_resources
+                .push(pb::import_resource_state::ImportedResource {
+                    type_name: request.type_name,
+                    state: Some(state),
+                    private,
+                    identity: None,
+                })
+        },
+    )
 });
 
 // ReadDataSource: the data source read with its configuration.
@@ -343,17 +349,18 @@ impl ProviderService {
     async fn apply(
         &self,
         request: &pb::apply_resource_change::Request,
-    ) -> Result<(pb::DynamicValue, Diagnostics), Diagnostics> {
+    ) -> Result<(pb::DynamicValue, Vec<u8>, Diagnostics), Diagnostics> {
         let entry = self.resource(&request.type_name)?;
         let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
         let planned = decode(request.planned_state.as_ref(), &entry.ty, "planned state")?;
+        let private = Private::from_bytes(&request.planned_private);
         let ctx = self.context();
         let resource = &entry.implementation;
         let applied = match (prior.is_null(), planned.is_null()) {
             (true, true) => Applied::ok(Value::Null),
             (true, false) => resource.create(&planned, &ctx).await,
             (false, true) => {
-                let diagnostics = resource.delete(&prior, &ctx).await;
+                let diagnostics = resource.delete(&prior, &private, &ctx).await;
                 let state = if diagnostics.has_errors() {
                     Some(prior)
                 } else {
@@ -361,10 +368,16 @@ impl ProviderService {
                 };
                 Applied::failed(state, diagnostics)
             }
-            (false, false) => resource.update(&prior, &planned, &ctx).await,
+            (false, false) => resource.update(&prior, &planned, &private, &ctx).await,
         };
         let state = applied.state.unwrap_or(Value::Null);
+        // No object, no private state; otherwise the new one, or the planned one kept.
+        let private = match (&state, applied.private) {
+            (Value::Null, _) => Vec::new(),
+            (_, Some(private)) => private.to_bytes(),
+            (_, None) => request.planned_private.clone(),
+        };
         let encoded = encode(state, &entry.ty, "new state")?;
-        Ok((encoded, applied.diagnostics))
+        Ok((encoded, private, applied.diagnostics))
     }
 }

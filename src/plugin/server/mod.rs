@@ -22,7 +22,7 @@ use super::proto::health::{HealthCheckRequest, HealthCheckResponse, health_check
 use super::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
-use super::resource::{CallContext, DataSource, Provider, Resource};
+use super::resource::{CallContext, DataSource, Provider, Resource, panic_message};
 use super::schema::Schema;
 use super::value::Type;
 
@@ -252,7 +252,7 @@ where
         }
         Err(error) => {
             let reason = if error.is_panic() {
-                panic_message(error.into_panic())
+                panic_message(error.into_panic().as_ref())
             } else {
                 "the handler was cancelled".to_owned()
             };
@@ -269,16 +269,6 @@ where
                 .into(),
             )))
         }
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".to_owned()
     }
 }
 

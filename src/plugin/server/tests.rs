@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::plugin::diag::AttributePath;
-use crate::plugin::resource::Applied;
+use crate::plugin::private::Private;
+use crate::plugin::resource::{Applied, Imported, after_create};
 use crate::plugin::schema::{Attribute, Block};
 use crate::plugin::value::{self, Value};
 
@@ -65,7 +66,18 @@ impl Resource for Thing {
         if let Value::Object(map) = &mut state {
             map.insert("id".into(), Value::from("id-1"));
         }
-        Applied::ok(state)
+        let mut private = Private::default();
+        let _ = private.set("created_by", &"test");
+        let created = Applied::ok(state.clone()).with_private(private.clone());
+        // "panic" stands for a provider failing after the remote object exists.
+        let panics = planned.attr("name").and_then(Value::as_str) == Some("panic");
+        after_create(created, async move {
+            if panics {
+                panic!("failed after create");
+            }
+            Applied::ok(state).with_private(private)
+        })
+        .await
     }
     async fn read(&self, state: &Value, _ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
         if state.attr("name").and_then(Value::as_str) == Some("gone") {
@@ -73,14 +85,29 @@ impl Resource for Thing {
         }
         Ok(Some(state.clone()))
     }
-    async fn update(&self, _prior: &Value, planned: &Value, _ctx: &CallContext) -> Applied {
-        Applied::ok(planned.clone())
+    async fn update(
+        &self,
+        _prior: &Value,
+        planned: &Value,
+        private: &Private,
+        _ctx: &CallContext,
+    ) -> Applied {
+        // Private state comes back as planned: count the updates in it.
+        let updates: u32 = private.get("updates").ok().flatten().unwrap_or(0);
+        let mut private = private.clone();
+        let _ = private.set("updates", &(updates + 1));
+        Applied::ok(planned.clone()).with_private(private)
     }
-    async fn delete(&self, _prior: &Value, _ctx: &CallContext) -> Diagnostics {
+    async fn delete(&self, _prior: &Value, _private: &Private, _ctx: &CallContext) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn import(&self, id: &str, _ctx: &CallContext) -> Result<Value, Diagnostics> {
-        Ok(thing(id, Some(1), Some("id-1")))
+    async fn import(&self, id: &str, _ctx: &CallContext) -> Result<Imported, Diagnostics> {
+        let mut private = Private::default();
+        let _ = private.set("imported", &true);
+        Ok(Imported {
+            state: thing(id, Some(1), Some("id-1")),
+            private,
+        })
     }
 }
 
@@ -199,6 +226,99 @@ async fn stop_provider_cancels_work_in_flight_and_keeps_serving() {
     assert!(
         !service.context().is_cancelled(),
         "later calls get a fresh token"
+    );
+}
+
+/// ApplyResourceChange of a `test_thing` from `prior` to `planned`, with planned private state.
+async fn apply(
+    service: &ProviderService,
+    prior: &Value,
+    planned: &Value,
+    planned_private: Vec<u8>,
+) -> pb::apply_resource_change::Response {
+    let request = pb::apply_resource_change::Request {
+        type_name: "test_thing".into(),
+        prior_state: dynamic(prior),
+        planned_state: dynamic(planned),
+        planned_private,
+        ..Default::default()
+    };
+    answer(service.apply_resource_change(Request::new(request))).await
+}
+
+#[tokio::test]
+async fn private_state_is_answered_by_create_kept_through_plan_and_passed_to_update() {
+    let service = service();
+    let created = apply(&service, &Value::Null, &thing("a", Some(1), None), vec![]).await;
+    assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
+    let private = Private::from_bytes(&created.private);
+    assert_eq!(
+        private.get::<String>("created_by").unwrap().as_deref(),
+        Some("test")
+    );
+
+    let state = thing("a", Some(1), Some("id-1"));
+    let mut request = plan(
+        &state,
+        &thing("a", Some(2), Some("id-1")),
+        &thing("a", Some(2), None),
+    )
+    .into_inner();
+    request.prior_private = created.private.clone();
+    let planned = answer(service.plan_resource_change(Request::new(request))).await;
+    assert_eq!(planned.planned_private, created.private);
+
+    let updated = apply(
+        &service,
+        &state,
+        &thing("a", Some(2), Some("id-1")),
+        planned.planned_private,
+    )
+    .await;
+    let private = Private::from_bytes(&updated.private);
+    assert_eq!(private.get::<u32>("updates").unwrap(), Some(1));
+    assert_eq!(
+        private.get::<String>("created_by").unwrap().as_deref(),
+        Some("test")
+    );
+
+    // Destroyed: no object, no private state.
+    let destroyed = apply(&service, &state, &Value::Null, updated.private).await;
+    assert!(destroyed.private.is_empty());
+
+    let import = Request::new(pb::import_resource_state::Request {
+        type_name: "test_thing".into(),
+        id: "b".into(),
+        ..Default::default()
+    });
+    let imported = answer(service.import_resource_state(import)).await;
+    let private = Private::from_bytes(&imported.imported_resources[0].private);
+    assert_eq!(private.get::<bool>("imported").unwrap(), Some(true));
+}
+
+#[tokio::test]
+async fn a_panic_after_create_still_records_the_object() {
+    let service = service();
+    let response = apply(
+        &service,
+        &Value::Null,
+        &thing("panic", Some(1), None),
+        vec![],
+    )
+    .await;
+    let state = decoded(response.new_state);
+    assert_eq!(state.attr("id").and_then(Value::as_str), Some("id-1"));
+    assert!(!response.private.is_empty(), "the private state is kept");
+    let error = response
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .expect("an error diagnostic");
+    assert_eq!(error.summary, "Provider error after create");
+    assert!(
+        error.detail.contains("failed after create"),
+        "{}",
+        error.detail
     );
 }
 

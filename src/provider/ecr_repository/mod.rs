@@ -22,8 +22,8 @@ use super::tags;
 use super::{ClientSlot, imported, state_of, update_outcome};
 use crate::plugin::model::from_value;
 use crate::plugin::{
-    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Known, Resource, ResourcePlan,
-    Schema, Value,
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
+    Resource, ResourcePlan, Schema, Value,
 };
 use find::find_repository;
 use flatten::flatten_repository;
@@ -280,10 +280,7 @@ impl Resource for EcrRepository {
         let state =
             state_after_change(clients, &planned, ctx, "Cannot read the new repository").await;
         match state {
-            Ok(Some(state)) => Applied {
-                state: Some(state),
-                diagnostics,
-            },
+            Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
             Ok(None) => {
                 diagnostics.push(Diagnostic::error(
                     "Repository vanished",
@@ -309,7 +306,13 @@ impl Resource for EcrRepository {
         Ok(current)
     }
 
-    async fn update(&self, prior: &Value, planned: &Value, ctx: &CallContext) -> Applied {
+    async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        _private: &Private,
+        ctx: &CallContext,
+    ) -> Applied {
         let models = self
             .clients
             .with_model::<RepositoryModel>(planned)
@@ -325,7 +328,7 @@ impl Resource for EcrRepository {
         update_outcome(result, state, prior, "ECR repository", &planned.name)
     }
 
-    async fn delete(&self, prior: &Value, ctx: &CallContext) -> Diagnostics {
+    async fn delete(&self, prior: &Value, _private: &Private, ctx: &CallContext) -> Diagnostics {
         let (clients, prior) = match self.clients.with_model::<RepositoryModel>(prior) {
             Ok(found) => found,
             Err(d) => return d,
@@ -357,7 +360,7 @@ impl Resource for EcrRepository {
         }
     }
 
-    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics> {
         let clients = self.clients.get()?;
         if let Err(reason) = check_repository_name(id) {
             return Err(Diagnostic::error(

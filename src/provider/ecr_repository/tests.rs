@@ -209,6 +209,7 @@ async fn update_changes_only_what_differs() {
         .update(
             &to_value(&prior).unwrap_or(Value::Null),
             &to_value(&planned).unwrap_or(Value::Null),
+            &Private::default(),
             &CallContext::default(),
         )
         .await;

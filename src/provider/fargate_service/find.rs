@@ -1,10 +1,8 @@
 //! Finders and status functions of `todo_fargate_service`, as terraform-provider-aws keeps
-//! them beside a resource: the service (whatever its status), its task definition, the
-//! revisions of its family, and the statuses ECS reports as enums.
+//! them beside a resource: the service (whatever its status), its task definition,
+//! and the statuses ECS reports as enums.
 
-use aws_sdk_ecs::types::{
-    DeploymentRolloutState, Service, ServiceField, TaskDefinition, TaskDefinitionStatus,
-};
+use aws_sdk_ecs::types::{DeploymentRolloutState, Service, ServiceField, TaskDefinition};
 
 use crate::plugin::CallContext;
 use crate::provider::aws_error::{CallError, call};
@@ -49,6 +47,8 @@ pub enum RolloutStatus {
     Failed(String),
     /// The service no longer exists.
     Gone,
+    /// ECS does not report the service it has just created yet.
+    NotVisibleYet,
 }
 
 impl RolloutStatus {
@@ -144,40 +144,4 @@ pub async fn find_live_service(
         service,
         task_definition,
     }))
-}
-
-/// The ACTIVE task definition revisions of a family.
-pub async fn family_revisions(
-    clients: &AwsClients,
-    family: &str,
-    ctx: &CallContext,
-) -> Result<Vec<String>, CallError> {
-    let mut arns = Vec::new();
-    let mut token = None;
-    for _ in 0..50 {
-        let request = clients
-            .ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(TaskDefinitionStatus::Active)
-            .set_next_token(token);
-        let output = call(ctx, "ecs:ListTaskDefinitions", request.send()).await?;
-        // family_prefix matches prefixes: keep this family's own revisions only.
-        arns.extend(
-            output
-                .task_definition_arns()
-                .iter()
-                .filter(|arn| {
-                    arn.rsplit_once('/')
-                        .and_then(|(_, r)| r.rsplit_once(':'))
-                        .is_some_and(|(f, _)| f == family)
-                })
-                .cloned(),
-        );
-        token = output.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(arns)
 }

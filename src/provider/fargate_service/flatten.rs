@@ -157,6 +157,11 @@ pub fn flatten_service(
             .or_else(|| prior.map(|p| p.name.clone()))
             .unwrap_or_default(),
         cluster: cluster.to_owned(),
+        // The family of the revision the service runs: an imported service keeps its own.
+        family: td
+            .and_then(|t| t.family())
+            .map(str::to_owned)
+            .or_else(|| prior.and_then(|p| p.family.clone())),
         repository_url,
         image_tag,
         pin_digest,

@@ -14,12 +14,14 @@ mod flatten;
 mod image;
 mod model;
 mod plan;
+mod revisions;
 pub mod schema;
 #[cfg(test)]
 mod tests;
 mod validate;
 mod wait;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -28,23 +30,25 @@ use aws_sdk_ecs::types::{
     RuntimePlatform,
 };
 
-use self::find::{ServiceStatus, family_revisions, find_live_service, find_service};
+use self::find::{ServiceStatus, find_live_service, find_service};
 use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 use self::model::{
     LocalSettings, Operation, PlannedTagsAll, RevisionInputs, ServiceInputs, ServiceModel,
 };
+use self::revisions::RegisteredRevisions;
+use self::schema::SCHEMA_VERSION;
 pub use self::validate::fargate_memory_options;
-use self::wait::{wait_for_deletion, wait_for_rollout};
+use self::wait::{read_back, wait_for_deletion, wait_for_rollout};
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
-use super::tags;
-use super::{ClientSlot, imported, state_of};
+use super::{ClientSlot, imported, state_of, tags, test_hooks};
 use crate::plugin::model::{from_value, patch};
+use crate::plugin::resource::unsupported_state_version;
 use crate::plugin::validator::is_arn;
 use crate::plugin::{
-    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Resource, ResourcePlan, Schema,
-    Value,
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Imported, Private, Resource,
+    ResourcePlan, Schema, Value, after_create,
 };
 
 /// The `todo_fargate_service` resource.
@@ -92,7 +96,7 @@ async fn register_task_definition(
     let request = clients
         .ecs
         .register_task_definition()
-        .family(&planned.name)
+        .family(planned.family())
         .requires_compatibilities(Compatibility::Fargate)
         .network_mode(NetworkMode::Awsvpc)
         .set_cpu(planned.cpu.map(|cpu| cpu.to_string()))
@@ -123,22 +127,70 @@ async fn deregister(clients: &AwsClients, arn: &str, ctx: &CallContext) {
     }
 }
 
-/// Checks the image (before anything is registered), then registers the task definition
-/// revision that runs it; returns the revision's ARN.
-async fn register_revision(
+/// The digest a pinned plan deploys: the one the plan showed. If the tag has moved since, the
+/// planned digest is still what is applied, and a warning says so.
+async fn planned_digest(
     clients: &AwsClients,
     planned: &ServiceModel,
     ctx: &CallContext,
-) -> Result<String, Diagnostics> {
-    let pin = planned.pin_digest == Some(true);
-    let digest = plan::resolve_image(
+    warnings: &mut Diagnostics,
+) -> Result<Option<String>, Diagnostics> {
+    let current = plan::resolve_image(
         clients,
         &planned.repository_url,
         &planned.image_tag,
-        pin,
+        true,
         ctx,
     )
-    .await?;
+    .await;
+    let Some(shown) = planned.image_digest.as_ref() else {
+        // The plan could not resolve it (say, the repository was not created yet): now.
+        return current;
+    };
+    match current {
+        Ok(Some(now)) if &now != shown => warnings.push(
+            Diagnostic::warning(
+                "The image tag moved since the plan",
+                format!(
+                    "{tag:?} pointed at {shown} when the plan was made and points at {now} now. \
+                     This apply deploys {shown}, as planned; plan and apply again to deploy {now}.",
+                    tag = planned.image_tag
+                ),
+            )
+            .at(schema::image_tag_path()),
+        ),
+        Ok(_) => {}
+        Err(d) => {
+            for diagnostic in d {
+                warnings.push(diagnostic.into_warning());
+            }
+        }
+    }
+    Ok(Some(shown.clone()))
+}
+
+/// Checks the image (before anything is registered), then registers the task definition
+/// revision that runs it and records it in `registered`; returns the revision's ARN. Warnings
+/// go to `warnings`.
+async fn register_revision(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    registered: &mut RegisteredRevisions,
+    warnings: &mut Diagnostics,
+    ctx: &CallContext,
+) -> Result<String, Diagnostics> {
+    let digest = if planned.pin_digest == Some(true) {
+        planned_digest(clients, planned, ctx, warnings).await?
+    } else {
+        plan::resolve_image(
+            clients,
+            &planned.repository_url,
+            &planned.image_tag,
+            false,
+            ctx,
+        )
+        .await?
+    };
     let image = planned.image_for(digest.as_deref()).ok_or_else(|| {
         Diagnostics::from(Diagnostic::error(
             "Cannot resolve the image digest",
@@ -148,42 +200,62 @@ async fn register_revision(
     let arn = register_task_definition(clients, planned, &image, ctx)
         .await
         .map_err(|e| Diagnostics::from(e.diagnostic("Cannot register the task definition")))?;
+    registered.record(&arn);
     tracing::info!(service = %planned.name, task_definition = %arn, %image, "registered task definition");
     Ok(arn)
 }
 
-/// The service as ECS now reports it, as the state records it; `None` when it is gone.
+/// Deregisters a revision this resource registered and no longer needs, and forgets it.
+async fn deregister_owned(
+    clients: &AwsClients,
+    registered: &mut RegisteredRevisions,
+    arn: &str,
+    ctx: &CallContext,
+) {
+    deregister(clients, arn, ctx).await;
+    registered.forget(arn);
+}
+
+/// The idempotency token of a CreateService: the same for a retry of the same create (the
+/// same revision registered for the same service), so that ECS creates the service once.
+fn client_token(planned: &ServiceModel, task_definition: &str) -> String {
+    let mut hasher = DefaultHasher::new();
+    (&planned.cluster, &planned.name, task_definition).hash(&mut hasher);
+    format!("todo-{:016x}", hasher.finish())
+}
+
+/// The service as ECS reports it after a change (`after`), as the state records it; `None`
+/// when it is gone. See [`read_back`]: not-found right after a create and transient errors are
+/// retried, and StopProvider does not interrupt it.
 async fn state_after_change(
     clients: &AwsClients,
     model: &ServiceModel,
-    ctx: &CallContext,
+    after: Operation,
 ) -> Result<Option<Value>, Diagnostics> {
-    let found = find_live_service(clients, &model.cluster, &model.name, ctx).await;
+    let found = read_back(clients, model, Some(after)).await;
     state_of(found, "Cannot read the ECS service", |remote| {
         flatten_service(remote, Some(model), &model.cluster, &clients.default_tags)
     })
 }
 
 /// After a create or update reached ECS: waits for the rollout (when asked) and records the
-/// service as ECS reports it; `fallback` is recorded when it cannot be read back.
+/// service as ECS reports it; `fallback` is recorded when it cannot be read back. A wait that
+/// fails or is stopped still records the service.
 async fn finish_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
     operation: Operation,
     fallback: Value,
+    mut diagnostics: Diagnostics,
     ctx: &CallContext,
 ) -> Applied {
-    let mut diagnostics = Diagnostics::new();
     if planned.waits_for_steady_state()
         && let Err(d) = wait_for_rollout(clients, planned, operation, ctx).await
     {
         diagnostics.push(d);
     }
-    match state_after_change(clients, planned, ctx).await {
-        Ok(Some(state)) => Applied {
-            state: Some(state),
-            diagnostics,
-        },
+    match state_after_change(clients, planned, operation).await {
+        Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
                 "Service vanished",
@@ -205,12 +277,52 @@ async fn failed_update(
     prior: &ServiceModel,
     prior_value: &Value,
     error: CallError,
-    ctx: &CallContext,
 ) -> Applied {
-    let state = state_after_change(clients, prior, ctx)
+    let state = state_after_change(clients, prior, Operation::Update)
         .await
         .unwrap_or_else(|_| Some(prior_value.clone()));
     Applied::failed(state, error.diagnostic("Cannot update the ECS service"))
+}
+
+/// Sends CreateService for the revision `task_definition`, with an idempotency token.
+async fn create_service(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    task_definition: &str,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+    let request = clients
+        .ecs
+        .create_service()
+        .cluster(&planned.cluster)
+        .service_name(&planned.name)
+        .task_definition(task_definition)
+        .client_token(client_token(planned, task_definition))
+        .set_desired_count(planned.desired_count)
+        .launch_type(LaunchType::Fargate)
+        .set_platform_version(planned.platform_version.clone())
+        .network_configuration(planned.network()?)
+        .set_load_balancers(planned.load_balancers())
+        .set_health_check_grace_period_seconds(planned.health_check_grace_period_seconds)
+        .deployment_configuration(planned.deployment())
+        .set_propagate_tags(planned.propagate_tags.as_deref().map(PropagateTags::from))
+        .set_enable_execute_command(planned.enable_execute_command)
+        .set_tags(tags::ecs_tags(&tags_all));
+    call(ctx, "ecs:CreateService", request.send()).await?;
+    Ok(())
+}
+
+/// A state at schema version 0 read under the current schema: `family` was the service name.
+fn upgrade_from_v0(mut state: Value) -> Result<Value, Diagnostics> {
+    let model: ServiceModel = from_value(&state)?;
+    if model.family.is_none() {
+        let family = model::PlannedFamily {
+            family: crate::plugin::Known::Value(model.name.clone()),
+        };
+        patch(&mut state, &family)?;
+    }
+    Ok(state)
 }
 
 /// Sends UpdateService with only what changed, as terraform-provider-aws does: on AWS, passing
@@ -318,50 +430,66 @@ impl Resource for FargateService {
             Ok(found) => found,
             Err(d) => return Applied::failed(None, d),
         };
-        let td_arn = match register_revision(clients, &planned, ctx).await {
-            Ok(arn) => arn,
-            Err(d) => return Applied::failed(None, d),
-        };
-        let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
-        let created = async {
-            let request = clients
-                .ecs
-                .create_service()
-                .cluster(&planned.cluster)
-                .service_name(&planned.name)
-                .task_definition(&td_arn)
-                .set_desired_count(planned.desired_count)
-                .launch_type(LaunchType::Fargate)
-                .set_platform_version(planned.platform_version.clone())
-                .network_configuration(planned.network()?)
-                .set_load_balancers(planned.load_balancers())
-                .set_health_check_grace_period_seconds(planned.health_check_grace_period_seconds)
-                .deployment_configuration(planned.deployment())
-                .set_propagate_tags(planned.propagate_tags.as_deref().map(PropagateTags::from))
-                .set_enable_execute_command(planned.enable_execute_command)
-                .set_tags(tags::ecs_tags(&tags_all));
-            call(ctx, "ecs:CreateService", request.send()).await
-        }
-        .await;
-        if let Err(error) = created {
-            // Nothing may be orphaned: the revision registered for this service goes too.
-            deregister(clients, &td_arn, ctx).await;
+        let mut registered = RegisteredRevisions::default();
+        let mut warnings = Diagnostics::new();
+        let td_arn =
+            match register_revision(clients, &planned, &mut registered, &mut warnings, ctx).await {
+                Ok(arn) => arn,
+                Err(d) => {
+                    warnings.extend(d);
+                    return Applied::failed(None, warnings);
+                }
+            };
+        if let Err(error) = create_service(clients, &planned, &td_arn, ctx).await {
             let mut diagnostic = error.diagnostic("Cannot create the ECS service");
             if error.is(&["ClusterNotFoundException"]) {
                 diagnostic = diagnostic.at(AttributePath::root("cluster"));
             }
-            return Applied::failed(None, diagnostic);
+            warnings.push(diagnostic);
+            // No answer, or a failed server: the service may exist all the same. Record it if
+            // it does (tainted, through the error), so that it is never orphaned.
+            if error.outcome_unknown()
+                && let Ok(Some(state)) =
+                    state_after_change(clients, &planned, Operation::Create).await
+            {
+                tracing::warn!(service = %planned.name, "CreateService failed, yet the service exists; recording it");
+                return Applied::failed(Some(state), warnings)
+                    .with_private(registered.store(Private::default()));
+            }
+            // Nothing may be orphaned: the revision registered for this service goes too.
+            deregister_owned(clients, &mut registered, &td_arn, ctx).await;
+            return Applied::failed(None, warnings);
         }
         tracing::info!(service = %planned.name, "created ECS service");
-        // If it cannot be read back, record the plan: the service exists and must not be lost.
-        let fallback = planned_value.unknowns_to_null();
-        finish_rollout(clients, &planned, Operation::Create, fallback, ctx).await
+        let private = registered.store(Private::default());
+        // Whatever follows (a failed or stopped wait, a read that fails, a panic), the service
+        // exists and reaches the state: at worst as planned, tainted through the error.
+        let created = Applied::failed(Some(planned_value.unknowns_to_null()), warnings.clone())
+            .with_private(private.clone());
+        after_create(created, async {
+            test_hooks::panic_after_create(self.type_name());
+            let fallback = planned_value.unknowns_to_null();
+            finish_rollout(
+                clients,
+                &planned,
+                Operation::Create,
+                fallback,
+                warnings,
+                ctx,
+            )
+            .await
+            .with_private(private)
+        })
+        .await
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
         let clients = self.clients.get()?;
         let state: ServiceModel = from_value(state)?;
-        let found = state_after_change(clients, &state, ctx).await?;
+        let found = find_live_service(clients, &state.cluster, &state.name, ctx).await;
+        let found = state_of(found, "Cannot read the ECS service", |remote| {
+            flatten_service(remote, Some(&state), &state.cluster, &clients.default_tags)
+        })?;
         if found.is_none() {
             tracing::info!(service = %state.name, cluster = %state.cluster, "service no longer exists");
         }
@@ -372,6 +500,7 @@ impl Resource for FargateService {
         &self,
         prior_value: &Value,
         planned_value: &Value,
+        private: &Private,
         ctx: &CallContext,
     ) -> Applied {
         let (clients, planned) = match self.clients.with_model::<ServiceModel>(planned_value) {
@@ -381,6 +510,11 @@ impl Resource for FargateService {
         let prior: ServiceModel = match from_value(prior_value) {
             Ok(prior) => prior,
             Err(e) => return Applied::failed(Some(prior_value.clone()), e),
+        };
+        let running = prior.task_definition_arn.as_ref().map(String::as_str);
+        let mut registered = match RegisteredRevisions::owned(private, running) {
+            Ok(registered) => registered,
+            Err(d) => return Applied::failed(Some(prior_value.clone()), d),
         };
         let needs_revision = planned.task_definition_arn.is_unknown();
         match only_local_change(prior_value, planned_value) {
@@ -399,23 +533,35 @@ impl Resource for FargateService {
             Err(d) => return Applied::failed(Some(prior_value.clone()), d),
         }
 
+        let mut warnings = Diagnostics::new();
         let new_revision = if needs_revision {
-            match register_revision(clients, &planned, ctx).await {
+            let registering =
+                register_revision(clients, &planned, &mut registered, &mut warnings, ctx);
+            match registering.await {
                 Ok(arn) => Some(arn),
-                Err(d) => return Applied::failed(Some(prior_value.clone()), d),
+                Err(d) => {
+                    warnings.extend(d);
+                    return Applied::failed(Some(prior_value.clone()), warnings);
+                }
             }
         } else {
             None
         };
         let updated = update_service(clients, &prior, &planned, new_revision.clone(), ctx).await;
         if let Err(error) = updated {
-            if let Some(arn) = &new_revision {
-                // The service still runs the old revision: remove the unused new one, so
-                // nothing is orphaned and the next apply starts from what AWS has.
-                deregister(clients, arn, ctx).await;
+            if let Some(arn) = &new_revision
+                && !error.outcome_unknown()
+            {
+                // ECS refused the update, so the service still runs the old revision: remove
+                // the unused new one. When the outcome is unknown it stays (and recorded).
+                deregister_owned(clients, &mut registered, arn, ctx).await;
             }
-            return failed_update(clients, &prior, prior_value, error, ctx).await;
+            let mut failed = failed_update(clients, &prior, prior_value, error).await;
+            warnings.extend(failed.diagnostics);
+            failed.diagnostics = warnings;
+            return failed.with_private(registered.store(private.clone()));
         }
+        let private = registered.store(private.clone());
         let tagged = async {
             let arn = prior.arn.as_ref().cloned().unwrap_or_default();
             // DescribeServices carries the tags: the task definition is not needed here.
@@ -429,21 +575,36 @@ impl Resource for FargateService {
         }
         .await;
         if let Err(error) = tagged {
-            return failed_update(clients, &prior, prior_value, error, ctx).await;
+            let mut failed = failed_update(clients, &prior, prior_value, error).await;
+            warnings.extend(failed.diagnostics);
+            failed.diagnostics = warnings;
+            return failed.with_private(private);
         }
         finish_rollout(
             clients,
             &planned,
             Operation::Update,
             prior_value.clone(),
+            warnings,
             ctx,
         )
         .await
+        .with_private(private)
     }
 
-    async fn delete(&self, prior_value: &Value, ctx: &CallContext) -> Diagnostics {
+    async fn delete(
+        &self,
+        prior_value: &Value,
+        private: &Private,
+        ctx: &CallContext,
+    ) -> Diagnostics {
         let (clients, prior) = match self.clients.with_model::<ServiceModel>(prior_value) {
             Ok(found) => found,
+            Err(d) => return d,
+        };
+        let running = prior.task_definition_arn.as_ref().map(String::as_str);
+        let registered = match RegisteredRevisions::owned(private, running) {
+            Ok(registered) => registered,
             Err(d) => return d,
         };
         let (cluster, name) = (&prior.cluster, &prior.name);
@@ -477,21 +638,15 @@ impl Resource for FargateService {
             }
             tracing::info!(service = %name, "deleted ECS service");
         }
-        match family_revisions(clients, name, ctx).await {
-            Ok(arns) => {
-                for arn in arns {
-                    deregister(clients, &arn, ctx).await;
-                }
-                Diagnostics::new()
-            }
-            Err(error) => error
-                .diagnostic("Cannot list the service's task definitions")
-                .into_warning()
-                .into(),
+        // Only the revisions this resource registered: never another service's, another
+        // environment's or a person's revisions of the same family.
+        for arn in registered.arns() {
+            deregister(clients, arn, ctx).await;
         }
+        Diagnostics::new()
     }
 
-    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Value, Diagnostics> {
+    async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics> {
         let clients = self.clients.get()?;
         let Some((cluster, name)) = parse_import_id(id) else {
             return Err(Diagnostic::error(
@@ -503,11 +658,26 @@ impl Resource for FargateService {
             )
             .into());
         };
-        imported(
+        let mut imported = imported(
             find_live_service(clients, cluster, name, ctx).await,
             "ECS service",
             format!("ECS has no active service {name:?} in cluster {cluster:?}."),
             |remote| flatten_service(remote, None, cluster, &clients.default_tags),
-        )
+        )?;
+        // It owns no revision yet: the one it runs was registered by someone else.
+        imported.private = RegisteredRevisions::default().store(Private::default());
+        Ok(imported)
+    }
+
+    fn upgrade_state(&self, version: i64, state: Value) -> Result<Value, Diagnostics> {
+        match version {
+            0 => upgrade_from_v0(state),
+            SCHEMA_VERSION => Ok(state),
+            _ => Err(unsupported_state_version(
+                self.type_name(),
+                version,
+                SCHEMA_VERSION,
+            )),
+        }
     }
 }

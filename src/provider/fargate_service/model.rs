@@ -28,6 +28,8 @@ pub struct ServiceModel {
     pub id: Known<String>,
     pub name: String,
     pub cluster: String,
+    // Null only in states at schema version 0, which the upgrade fills in.
+    pub family: Option<String>,
     // Null in states the provider wrote for services it could not read an image of.
     #[serde(with = "crate::plugin::model::empty_as_null")]
     pub repository_url: String,
@@ -127,6 +129,11 @@ impl ServiceModel {
     pub fn waits_for_steady_state(&self) -> bool {
         self.wait_for_steady_state
             .unwrap_or(DEFAULT_WAIT_FOR_STEADY_STATE)
+    }
+
+    /// The task definition family the service registers revisions in.
+    pub fn family(&self) -> &str {
+        self.family.as_deref().unwrap_or(&self.name)
     }
 
     /// The container's name.
@@ -262,6 +269,7 @@ pub type PlannedList = Known<Vec<Known<String>>>;
 /// difference from the prior state registers a new revision.
 #[derive(Debug, PartialEq, Deserialize)]
 pub struct RevisionInputs {
+    family: Known<String>,
     repository_url: Known<String>,
     image_tag: Known<String>,
     pin_digest: Known<bool>,
@@ -318,6 +326,19 @@ pub struct PlannedLoadBalancer {
 pub struct PlannedCircuitBreaker {
     enable: Known<bool>,
     rollback: Known<bool>,
+}
+
+/// The task definition family of a plan, and what a new service's default family is made of.
+#[derive(Debug, PartialEq, Deserialize, Serialize)]
+pub struct PlannedFamily {
+    pub family: Known<String>,
+}
+
+/// The names a default family is made of, as a plan holds them.
+#[derive(Debug, Deserialize)]
+pub struct FamilySource {
+    pub name: Known<String>,
+    pub cluster: Known<String>,
 }
 
 /// The image settings of a plan.

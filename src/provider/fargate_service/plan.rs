@@ -4,8 +4,11 @@
 //! defaults and unknown computed values.
 
 use super::image::ecr_location;
-use super::model::{ImageOutputs, PlannedImage, RevisionInputs, RevisionOutputs, ServiceInputs};
-use super::schema::image_tag_path;
+use super::model::{
+    FamilySource, ImageOutputs, PlannedFamily, PlannedImage, RevisionInputs, RevisionOutputs,
+    ServiceInputs,
+};
+use super::schema::{default_family, image_tag_path};
 use crate::plugin::{AttributePath, CallContext, Diagnostic, Diagnostics, Known, ResourcePlan};
 use crate::provider::ClientSlot;
 use crate::provider::config::AwsClients;
@@ -58,6 +61,22 @@ fn changes(plan: &ResourcePlan) -> Result<(bool, bool), Diagnostics> {
     Ok((revision, service))
 }
 
+/// Plans the family of a new service that names none: `<cluster>-<name>`, unknown until both
+/// are known. An existing service keeps its family (the attribute is stable).
+fn plan_family(plan: &mut ResourcePlan) -> Result<(), Diagnostics> {
+    let planned: PlannedFamily = plan.planned_model()?;
+    if !plan.is_create() || !planned.family.is_unknown() {
+        return Ok(());
+    }
+    let source: FamilySource = plan.planned_model()?;
+    if let (Known::Value(cluster), Known::Value(name)) = (&source.cluster, &source.name) {
+        plan.update_planned(&PlannedFamily {
+            family: Known::Value(default_family(cluster, name)),
+        })?;
+    }
+    Ok(())
+}
+
 /// plan_image_change: see the module documentation. Returns warnings, or the errors that stop
 /// the plan.
 pub async fn plan_image_change(
@@ -66,6 +85,7 @@ pub async fn plan_image_change(
     ctx: &CallContext,
 ) -> Result<Diagnostics, Diagnostics> {
     tags::plan_tags_all(plan, &slot.default_tags())?;
+    plan_family(plan)?;
     // Before ConfigureProvider (an unknown provider block), images cannot be checked yet.
     let clients = slot.get().ok();
     let (container_change, service_change) = changes(plan)?;

@@ -20,6 +20,10 @@ pub const DEFAULT_CPU_ARCHITECTURE: &str = "X86_64";
 /// Whether apply waits for the rollout when the configuration does not say.
 pub const DEFAULT_WAIT_FOR_STEADY_STATE: bool = true;
 
+/// The schema version: 1 added `family` (states at version 0 get `family = name`, the family
+/// those versions registered revisions in).
+pub const SCHEMA_VERSION: i64 = 1;
+
 /// The path of `image_tag`, where image and rollout errors point.
 pub fn image_tag_path() -> AttributePath {
     AttributePath::root("image_tag")
@@ -67,7 +71,20 @@ pub fn schema() -> Schema {
                 .requires_replace()
                 .validate(validate::ecs_name())
                 .subject("service name")
-                .describe("Service name, also the task definition family."),
+                .describe("Service name."),
+        )
+        .attribute(
+            Attribute::optional_computed("family", Type::String)
+                .stable()
+                .validate(validate::ecs_name())
+                .subject("task definition family")
+                .describe(
+                    "The task definition family the service's revisions are registered in. \
+                     Defaults to `<cluster name>-<name>`, so that services of the same name in \
+                     different clusters (staging and prod) never share a family; an imported \
+                     service keeps the family it runs. Destroy deregisters only the revisions \
+                     this resource registered, never other revisions of the family.",
+                ),
         )
         .attribute(
             Attribute::required("cluster", Type::String)
@@ -289,6 +306,16 @@ pub fn schema() -> Schema {
                 .attribute(timeout("delete", "For delete.")),
         )),
     )
+    .with_version(SCHEMA_VERSION)
+}
+
+/// The family a new service's revisions go into when the configuration names none:
+/// `<cluster name>-<service name>` (the cluster given by name or ARN), at most 255 characters.
+pub fn default_family(cluster: &str, name: &str) -> String {
+    let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
+    let mut family = format!("{cluster}-{name}");
+    family.truncate(255);
+    family
 }
 
 fn timeout(name: &str, text: &str) -> Attribute {

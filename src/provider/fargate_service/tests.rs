@@ -98,7 +98,7 @@ fn service_value(tag: &str, td: Value) -> Value {
 /// An update with a fresh call context.
 async fn update(service: &FargateService, prior: &Value, planned: &Value) -> Applied {
     service
-        .update(prior, planned, &CallContext::default())
+        .update(prior, planned, &Private::default(), &CallContext::default())
         .await
 }
 
@@ -211,6 +211,180 @@ async fn a_refused_create_leaves_no_revision_behind() {
         "no service exists, so none is recorded"
     );
     assert_eq!(deregistered(&fake), [TD2]);
+}
+
+/// The private state recording `arns` as registered by the resource.
+fn registered(arns: &[&str]) -> Private {
+    let mut record = RegisteredRevisions::default();
+    for arn in arns {
+        record.record(arn);
+    }
+    record.store(Private::default())
+}
+
+/// The operations called, in order.
+fn operations(fake: &FakeAws) -> Vec<String> {
+    fake.calls().into_iter().map(|c| c.operation).collect()
+}
+
+#[tokio::test]
+async fn destroy_deregisters_only_the_revisions_the_resource_registered() {
+    let (fake, service) = refusing("NothingRefused").await;
+    // ECS no longer reports the service: only the revisions are left to clean up.
+    fake.answer(
+        "DescribeServices",
+        Answer::ok(serde_json::json!({"services": [], "failures": []})),
+    );
+    let prior = service_value("v1", Value::from(TD1));
+    let diagnostics = service
+        .delete(&prior, &registered(&[TD2]), &CallContext::default())
+        .await;
+    assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+    assert_eq!(
+        deregistered(&fake),
+        [TD2],
+        "never TD1, which it did not register"
+    );
+    assert!(
+        !operations(&fake).iter().any(|o| o == "ListTaskDefinitions"),
+        "the family is not searched: {:?}",
+        operations(&fake)
+    );
+
+    // A state written before the record existed owns the revision it names, and no other.
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "DescribeServices",
+        Answer::ok(serde_json::json!({"services": [], "failures": []})),
+    );
+    let diagnostics = service
+        .delete(&prior, &Private::default(), &CallContext::default())
+        .await;
+    assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+    assert_eq!(deregistered(&fake), [TD1]);
+}
+
+#[tokio::test]
+async fn a_create_records_its_revision_and_sends_a_client_token() {
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "CreateService",
+        Answer::ok(serde_json::json!({"service": {"serviceArn": SERVICE_ARN}})),
+    );
+    let planned = service_value("v1", Value::unknown());
+    let applied = service.create(&planned, &CallContext::default()).await;
+    assert!(!applied.diagnostics.has_errors(), "{}", messages(&applied));
+    let private = applied.private.expect("the create answers private state");
+    let owned = RegisteredRevisions::owned(&private, None).unwrap();
+    assert_eq!(owned.arns(), [TD2]);
+    let create = fake
+        .calls()
+        .into_iter()
+        .find(|c| c.operation == "CreateService")
+        .expect("CreateService was sent");
+    let token = create.input["clientToken"].as_str().unwrap_or_default();
+    assert!(token.starts_with("todo-") && token.len() <= 36, "{token:?}");
+    let planned_model: ServiceModel = from_value(&planned).unwrap();
+    assert_eq!(
+        token,
+        client_token(&planned_model, TD2),
+        "the same for a retry"
+    );
+}
+
+#[tokio::test]
+async fn throttling_during_the_rollout_wait_is_polled_through() {
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "CreateService",
+        Answer::ok(serde_json::json!({"service": {"serviceArn": SERVICE_ARN}})),
+    );
+    fake.queue(
+        "DescribeServices",
+        vec![
+            Answer::throttled(),
+            Answer::server_error(),
+            Answer::throttled(),
+        ],
+    );
+    let mut planned = service_value("v1", Value::unknown());
+    if let Value::Object(map) = &mut planned {
+        map.insert("wait_for_steady_state".into(), Value::Bool(true));
+    }
+    let applied = service.create(&planned, &CallContext::default()).await;
+    assert!(!applied.diagnostics.has_errors(), "{}", messages(&applied));
+    assert!(applied.state.is_some());
+    let describes = operations(&fake)
+        .iter()
+        .filter(|o| *o == "DescribeServices")
+        .count();
+    assert!(
+        describes >= 4,
+        "three failed polls, then an answer: {describes}"
+    );
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_failed_records_the_service_that_exists() {
+    let (fake, service) = refusing("NothingRefused").await;
+    // The server failed after it created the service (or its answer was lost).
+    fake.answer("CreateService", Answer::server_error());
+    let planned = service_value("v1", Value::unknown());
+    let applied = service.create(&planned, &CallContext::default()).await;
+    assert!(
+        applied.diagnostics.has_errors(),
+        "the create is reported failed"
+    );
+    let state = applied
+        .state
+        .expect("the existing service is recorded, not orphaned");
+    assert_eq!(string_attribute(&state, "arn"), Some(SERVICE_ARN));
+    assert!(deregistered(&fake).is_empty(), "its revision may be in use");
+}
+
+#[tokio::test]
+async fn states_at_schema_version_0_get_the_family_they_registered_in() {
+    let fixture = include_str!("../../../tests/fixtures/state_v0/terraform.tfstate");
+    let state: serde_json::Value = serde_json::from_str(fixture).unwrap();
+    let instance = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "todo_fargate_service")
+        .map(|r| &r["instances"][0])
+        .unwrap();
+    assert_eq!(instance["schema_version"], 0);
+    let raw = serde_json::to_vec(&instance["attributes"]).unwrap();
+    let ty = schema::schema().value_type();
+    let options = crate::plugin::value::JsonDecodeOptions {
+        ignore_undefined_attributes: true,
+    };
+    let decoded = crate::plugin::value::decode_json_with_options(&raw, &ty, options).unwrap();
+    let (_, service) = refusing("NothingRefused").await;
+    let upgraded = service.upgrade_state(0, decoded).unwrap();
+    assert_eq!(string_attribute(&upgraded, "family"), Some("api"));
+    assert_eq!(string_attribute(&upgraded, "name"), Some("api"));
+    let model: ServiceModel = from_value(&upgraded).unwrap();
+    assert_eq!(model.family(), "api");
+    assert!(
+        service
+            .upgrade_state(SCHEMA_VERSION, upgraded.clone())
+            .is_ok()
+    );
+    assert!(service.upgrade_state(7, upgraded).is_err());
+}
+
+#[test]
+fn a_new_service_family_is_cluster_and_name() {
+    assert_eq!(schema::default_family("staging", "api"), "staging-api");
+    assert_eq!(
+        schema::default_family("arn:aws:ecs:us-east-1:123456789012:cluster/prod", "api"),
+        "prod-api"
+    );
+    assert_eq!(
+        schema::default_family(&"c".repeat(200), &"s".repeat(200)).len(),
+        255
+    );
 }
 
 #[tokio::test]

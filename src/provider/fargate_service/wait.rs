@@ -1,18 +1,30 @@
-//! The waits of `todo_fargate_service`, both on the shared [`Poller`]: a rollout until its
-//! PRIMARY deployment completes, and a deletion until ECS reports the service gone.
+//! The waits of `todo_fargate_service`, all on the shared [`Poller`]: a rollout until its
+//! PRIMARY deployment completes, a deletion until ECS reports the service gone, and the read
+//! right after a create. Throttling, 5xx answers and time-outs are polled through until the
+//! deadline; a service ECS does not report yet right after CreateService (its reads are
+//! eventually consistent) is waited for, for at most [`CREATE_VISIBILITY_GRACE`].
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use aws_sdk_ecs::types::Service;
 
-use super::find::{RolloutStatus, ServiceStatus, find_service};
+use super::find::{RemoteService, RolloutStatus, ServiceStatus, find_live_service, find_service};
 use super::model::{Operation, ServiceModel};
 use super::schema::image_tag_path;
-use crate::plugin::poll::{Poller, WaitError, all_final};
+use crate::plugin::poll::{Poller, WaitError};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{CallContext, Diagnostic};
-use crate::provider::aws_error::CallError;
+use crate::provider::aws_error::{CallError, classify};
 use crate::provider::config::AwsClients;
+
+/// How long a service may stay invisible to DescribeServices right after CreateService
+/// answered, before the wait concludes that it is gone.
+pub const CREATE_VISIBILITY_GRACE: Duration = Duration::from_secs(60);
+
+/// How long the read-back after a change polls through transient errors.
+const READ_BACK_TIME: Duration = Duration::from_secs(60);
 
 /// The service a wait is about.
 #[derive(Clone, Copy)]
@@ -42,21 +54,74 @@ async fn poll_service<S: PartialEq + std::fmt::Debug>(
     timeout: Duration,
     ctx: &CallContext,
     states: (&[S], &[S]),
-    status: fn(Option<&Service>) -> S,
+    status: impl Fn(Option<&Service>) -> S,
 ) -> Result<S, WaitError<S, CallError>> {
     let WaitTarget {
         clients,
         cluster,
         name,
     } = service;
-    let refresh = || async {
+    let status = &status;
+    let refresh = || async move {
         let service = find_service(clients, cluster, name, ctx).await?;
         Ok(status(service.as_ref()))
     };
     let (pending, target) = states;
     Poller::new(timeout)
-        .until(ctx, pending, target, refresh, all_final)
+        .until(ctx, pending, target, refresh, classify)
         .await
+}
+
+/// The service as ECS now reports it, with its task definition; `None` when it is gone.
+/// Right after a create, a service ECS does not report yet is looked for again for up to
+/// [`CREATE_VISIBILITY_GRACE`]; transient errors are retried for a bounded time. StopProvider
+/// does not interrupt it: the read records what a finished write did.
+pub async fn read_back(
+    clients: &AwsClients,
+    model: &ServiceModel,
+    after: Option<Operation>,
+) -> Result<Option<RemoteService>, CallError> {
+    // Not cancelled by StopProvider: the state must record what the write did.
+    let ctx = CallContext::default();
+    let find = || find_live_service(clients, &model.cluster, &model.name, &ctx);
+    if matches!(after, Some(Operation::Create)) {
+        let visible = Poller::new(CREATE_VISIBILITY_GRACE)
+            .delays(Duration::from_millis(500), Duration::from_secs(5));
+        match visible.until_found(&ctx, find, classify).await {
+            Ok(found) => return Ok(Some(found)),
+            Err(WaitError::Failed(error)) => return Err(error),
+            // Still not reported after the grace: the read below tells "gone" from
+            // "cannot tell".
+            Err(_) => {}
+        }
+    }
+    // Any answer ends this wait; only transient errors make it poll again.
+    let retried =
+        Poller::new(READ_BACK_TIME).delays(Duration::from_millis(500), Duration::from_secs(5));
+    let found = std::sync::Mutex::new(None);
+    let refresh = || async {
+        let service = find().await?;
+        let gone = service.is_none();
+        if let Ok(mut slot) = found.lock() {
+            *slot = service;
+        }
+        Ok(gone)
+    };
+    match retried
+        .until(&ctx, &[], &[true, false], refresh, classify)
+        .await
+    {
+        Ok(_) => Ok(found.into_inner().ok().flatten()),
+        Err(WaitError::Failed(error)) => Err(error),
+        Err(WaitError::Timeout {
+            last_error: Some(error),
+            ..
+        }) => Err(error),
+        Err(_) => Err(CallError::NotFound {
+            what: "ECS service",
+            name: model.name.clone(),
+        }),
+    }
 }
 
 /// The rollout status of a service, [`RolloutStatus::Gone`] once it is deleted.
@@ -78,10 +143,21 @@ pub async fn wait_for_rollout(
     let service = WaitTarget::of(clients, planned);
     let (name, timeout) = (service.name, planned.timeout(operation));
     let states = (
-        &[RolloutStatus::InProgress][..],
+        &[RolloutStatus::InProgress, RolloutStatus::NotVisibleYet][..],
         &[RolloutStatus::Completed][..],
     );
-    let waited = poll_service(service, timeout, ctx, states, rollout_status).await;
+    // Right after CreateService, ECS may not report the service for a moment.
+    let started = Instant::now();
+    let status = |service: Option<&Service>| match rollout_status(service) {
+        RolloutStatus::Gone
+            if matches!(operation, Operation::Create)
+                && started.elapsed() < CREATE_VISIBILITY_GRACE =>
+        {
+            RolloutStatus::NotVisibleYet
+        }
+        status => status,
+    };
+    let waited = poll_service(service, timeout, ctx, states, status).await;
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
@@ -98,12 +174,18 @@ pub async fn wait_for_rollout(
             format!("Service {name:?} disappeared during the deployment."),
         )),
         Err(WaitError::Failed(error)) => Err(error.diagnostic("Cannot watch the deployment")),
-        Err(WaitError::Timeout { timeout, .. }) => Err(Diagnostic::error(
+        Err(WaitError::Timeout {
+            timeout,
+            last_error,
+            ..
+        }) => Err(Diagnostic::error(
             "Timed out waiting for the deployment",
             format!(
-                "The deployment of {name:?} did not complete within {}s. It goes on in ECS; raise \
-                 the timeouts block or set wait_for_steady_state = false.",
-                timeout.as_secs()
+                "The deployment of {name:?} did not complete within {}s{}. It goes on in ECS; \
+                 the next apply waits for it again. Raise the timeouts block or set \
+                 wait_for_steady_state = false.",
+                timeout.as_secs(),
+                last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
             ),
         )),
         Err(WaitError::Stopped) => Err(stopped_diagnostic()),
@@ -135,9 +217,17 @@ pub async fn wait_for_deletion(
         Err(WaitError::Failed(error)) => {
             Err(error.diagnostic("Cannot confirm the service was deleted"))
         }
-        Err(WaitError::Timeout { timeout, .. }) => Err(Diagnostic::error(
+        Err(WaitError::Timeout {
+            timeout,
+            last_error,
+            ..
+        }) => Err(Diagnostic::error(
             "Timed out deleting the service",
-            format!("ECS still reports {name:?} after {}s.", timeout.as_secs()),
+            format!(
+                "ECS still reports {name:?} after {}s{}. Run destroy again to go on waiting.",
+                timeout.as_secs(),
+                last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
+            ),
         )),
         Err(WaitError::Stopped) => Err(stopped_diagnostic()),
         Err(WaitError::Unexpected(status)) => Err(Diagnostic::error(
