@@ -18,6 +18,7 @@ use serde_json::Value;
 use support::aws::aws_error;
 use support::fixture::{Acc, named_resource};
 use support::plan::{actions, planned_change, resource_drift};
+use support::sdk::default_family;
 use support::terraform::REQUIRED_PROVIDERS;
 use support::{EmulatorKind, Running, Terraform, line_of, require_acc, unwrap_lines};
 
@@ -108,8 +109,13 @@ impl Fargate {
         self.acc.aws.running(&self.name, &self.name)
     }
 
+    /// The family of the service's revisions: `<cluster>-<name>`, the cluster being `name`.
+    fn family(&self) -> String {
+        default_family(&self.name, &self.name)
+    }
+
     fn active_revisions(&self) -> Vec<String> {
-        self.acc.aws.active_revisions(&self.name)
+        self.acc.aws.active_revisions(&self.family())
     }
 
     fn state(&self) -> Value {
@@ -151,6 +157,11 @@ fn image_tag_rolls_forward_and_back_in_place() {
     assert_eq!(state["id"], first.service_arn);
     assert_eq!(state["task_definition_arn"], first.task_definition_arn);
     assert_eq!(state["task_definition_revision"], first.revision);
+    assert_eq!(
+        state["family"],
+        f.family(),
+        "a new service's family is <cluster>-<name>"
+    );
     assert!(state["image_digest"].is_null(), "{state:#}");
     assert_eq!(
         f.active_revisions(),
@@ -275,7 +286,7 @@ resource "todo_fargate_service" "late" {{
         "no service was created"
     );
     assert_eq!(
-        f.acc.aws.active_revisions(late),
+        f.acc.aws.active_revisions(&default_family(&f.name, late)),
         Vec::<String>::new(),
         "no revision registered"
     );
@@ -419,7 +430,7 @@ fn out_of_band_changes_show_as_drift() {
                 .aws
                 .ecs
                 .register_task_definition()
-                .family(&f.name)
+                .family(f.family())
                 .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
                 .set_network_mode(td.network_mode().cloned())
                 .set_cpu(td.cpu().map(str::to_string))
@@ -549,6 +560,7 @@ fn import_by_cluster_and_service_then_empty_plan() {
         "arn",
         "name",
         "cluster",
+        "family",
         "repository_url",
         "image_tag",
         "image",
@@ -633,7 +645,8 @@ fn pin_digest_records_the_digest_and_a_moved_tag_shows_as_drift() {
     assert_eq!(f.state()["image_digest"], second);
 }
 
-/// Scenario 7: destroy leaves no active service and no ACTIVE revision of its family.
+/// Scenario 7: destroy leaves no active service and none of the revisions it registered
+/// ACTIVE; a revision someone else registered in the same family is untouched.
 #[test]
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn destroy_leaves_no_service_and_no_active_revision() {
@@ -643,10 +656,43 @@ fn destroy_leaves_no_service_and_no_active_revision() {
     f.push("two", "2");
     f.write_service("");
     f.apply_tag("one");
+    let first = f.running();
     f.apply_tag("two");
     let registered = f.running();
     assert!(registered.revision >= 2);
-    assert!(!f.active_revisions().is_empty());
+    let owned = vec![
+        first.task_definition_arn.clone(),
+        registered.task_definition_arn.clone(),
+    ];
+    assert_eq!(
+        f.active_revisions(),
+        owned,
+        "the revisions this resource registered"
+    );
+
+    // Someone else registers a revision in the same family: it is theirs.
+    let td = f.acc.aws.task_definition(&registered.task_definition_arn);
+    let foreign = f
+        .acc
+        .aws
+        .block_on(
+            f.acc
+                .aws
+                .ecs
+                .register_task_definition()
+                .family(f.family())
+                .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
+                .set_network_mode(td.network_mode().cloned())
+                .set_cpu(td.cpu().map(str::to_string))
+                .set_memory(td.memory().map(str::to_string))
+                .set_container_definitions(Some(td.container_definitions().to_vec()))
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("RegisterTaskDefinition: {}", aws_error(&e)))
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("the foreign revision's ARN")
+        .to_string();
 
     f.acc.tf.destroy(&[("image_tag", "two")]);
     assert!(f.acc.tf.state_addresses().is_empty(), "state after destroy");
@@ -655,12 +701,21 @@ fn destroy_leaves_no_service_and_no_active_revision() {
         left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
         "an active service is left: {left:?}"
     );
-    assert_eq!(f.active_revisions(), Vec::<String>::new());
-    let inactive = f.acc.aws.revisions(&f.name, TaskDefinitionStatus::Inactive);
-    assert!(
-        inactive.contains(&registered.task_definition_arn),
-        "the revisions were deregistered: {inactive:?}"
+    assert_eq!(
+        f.active_revisions(),
+        vec![foreign],
+        "only the revision someone else registered stays ACTIVE"
     );
+    let inactive = f
+        .acc
+        .aws
+        .revisions(&f.family(), TaskDefinitionStatus::Inactive);
+    for arn in &owned {
+        assert!(
+            inactive.contains(arn),
+            "{arn} was deregistered: {inactive:?}"
+        );
+    }
     let clusters = f
         .acc
         .aws

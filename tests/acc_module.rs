@@ -15,6 +15,7 @@ use std::fs;
 use std::process::Output;
 
 use serde_json::Value;
+use support::sdk::default_family;
 use support::terraform::with_vars;
 use support::{Aws, Emulator, EmulatorKind, PROVIDER, Running, Terraform, repo_root, require_acc};
 
@@ -162,7 +163,10 @@ fn examples_app_deploys_the_image_tag_through_the_module() {
         left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
         "{left:?}"
     );
-    assert_eq!(aws.active_revisions(service), Vec::<String>::new());
+    assert_eq!(
+        aws.active_revisions(&default_family(cluster, service)),
+        Vec::<String>::new()
+    );
     registry.destroy(&registry_vars);
     let repositories = aws.repositories();
     assert!(
@@ -215,7 +219,7 @@ fn module_terraform_test_passes() {
         "{left:?}"
     );
     assert_eq!(
-        aws.active_revisions("todo-service-test"),
+        aws.active_revisions(&default_family("todo-module-test", "todo-service-test")),
         Vec::<String>::new()
     );
 }
@@ -320,7 +324,10 @@ fn examples_environments_deploy_one_tag_to_staging_and_prod() {
             left.as_ref().is_none_or(|s| s.status() != Some("ACTIVE")),
             "{left:?}"
         );
-        assert_eq!(aws.active_revisions(service), Vec::<String>::new());
+        assert_eq!(
+            aws.active_revisions(&default_family(cluster, service)),
+            Vec::<String>::new()
+        );
     }
     let left = aws.cluster(cluster);
     assert!(

@@ -32,6 +32,12 @@ impl CallContext {
         Self { cancel }
     }
 
+    /// A context that StopProvider never cancels: for the read that records what a finished
+    /// write did (bounded by the SDK's time limits and the caller's own deadline).
+    pub fn detached() -> Self {
+        Self::default()
+    }
+
     /// Whether Terraform asked the provider to stop.
     pub fn is_cancelled(&self) -> bool {
         self.cancel.is_cancelled()

@@ -9,17 +9,19 @@ use async_trait::async_trait;
 use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName};
 use serde::{Deserialize, Serialize};
 
-use super::aws_error::{CallError, call};
+use super::aws_error::{CallError, call, classify};
 use super::config::AwsClients;
 use super::tags;
 use super::validate;
-use super::{ClientSlot, imported, state_of, update_outcome};
+use super::{
+    CREATE_VISIBILITY_GRACE, ClientSlot, imported, read_back, state_of, test_hooks, update_outcome,
+};
 use crate::plugin::model::from_value;
-use crate::plugin::poll::{Poller, WaitError, all_final};
+use crate::plugin::poll::{ErrorKind, Poller, WaitError};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
     Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
-    Resource, ResourcePlan, Schema, Type, Value,
+    Resource, ResourcePlan, Schema, Type, Value, after_create,
 };
 
 /// How long destroy waits for services and tasks that are on their way out (DRAINING services,
@@ -295,8 +297,8 @@ impl Resource for EcsCluster {
             .unwrap_or_default()
     }
 
-    async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied {
-        let (clients, planned) = match self.clients.with_model::<ClusterModel>(planned) {
+    async fn create(&self, planned_value: &Value, ctx: &CallContext) -> Applied {
+        let (clients, planned) = match self.clients.with_model::<ClusterModel>(planned_value) {
             Ok(found) => found,
             Err(d) => return Applied::failed(None, d),
         };
@@ -312,17 +314,32 @@ impl Resource for EcsCluster {
             return Applied::failed(None, error.diagnostic("Cannot create ECS cluster"));
         }
         tracing::info!(cluster = %name, "created ECS cluster");
-        match state_after_change(clients, &planned, ctx).await {
-            Ok(Some(state)) => Applied::ok(state),
-            Ok(None) => Applied::failed(
-                None,
-                Diagnostic::error(
-                    "Cluster vanished",
-                    format!("ECS created {name:?} but does not report it."),
+        // From here on the cluster exists and reaches the state whatever happens.
+        let fallback = planned_value.unknowns_to_null();
+        let created = Applied::failed(Some(fallback.clone()), Diagnostics::new());
+        after_create(created, async {
+            test_hooks::panic_after_create(self.type_name());
+            let detached = CallContext::detached();
+            let found = read_back(CREATE_VISIBILITY_GRACE, || {
+                find_cluster(clients, name, &detached)
+            })
+            .await;
+            let state = state_of(found, "Cannot read ECS cluster", |cluster| {
+                flatten_cluster(cluster, planned.tags.as_ref(), &clients.default_tags)
+            });
+            match state {
+                Ok(Some(state)) => Applied::ok(state),
+                Ok(None) => Applied::failed(
+                    None,
+                    Diagnostic::error(
+                        "Cluster vanished",
+                        format!("ECS created {name:?} but does not report it."),
+                    ),
                 ),
-            ),
-            Err(d) => Applied::failed(None, d),
-        }
+                Err(d) => Applied::failed(Some(fallback), d),
+            }
+        })
+        .await
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
@@ -381,7 +398,10 @@ impl Resource for EcsCluster {
                 &[Deletion::Draining],
                 &[Deletion::Deleted],
                 || try_delete(clients, name, ctx),
-                all_final,
+                |error| match error {
+                    DeleteError::Call(error) => classify(error),
+                    DeleteError::InUse(_) => ErrorKind::Final,
+                },
             )
             .await;
         match deleted {

@@ -3,15 +3,19 @@
 //! source (`todo_ecr_image`).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::plugin::model::{from_value, to_value};
+use crate::plugin::poll::{Poller, WaitError};
 use crate::plugin::{
-    Applied, DataSource, Diagnostic, Diagnostics, Imported, Provider, Resource, Schema, Value,
+    Applied, CallContext, DataSource, Diagnostic, Diagnostics, Imported, Provider, Resource,
+    Schema, Value,
 };
 
 pub mod aws_error;
@@ -27,7 +31,7 @@ pub mod tags;
 pub mod test_hooks;
 pub mod validate;
 
-use aws_error::CallError;
+use aws_error::{CallError, classify};
 use config::{AwsClients, ProviderConfig};
 
 /// The provider's source address, as configurations name it (`source = "todo/todo"`).
@@ -66,6 +70,70 @@ impl ClientSlot {
             )
             .into()
         })
+    }
+}
+
+/// How long an object may stay invisible to reads right after its create call answered (ECS
+/// and ECR reads are eventually consistent) before a read-back concludes that it is gone.
+pub const CREATE_VISIBILITY_GRACE: Duration = Duration::from_secs(60);
+
+/// How long a read-back looks for an object whose create call failed without a clear answer
+/// (a lost answer, a 5xx): long enough for eventual consistency, short enough that a create
+/// that really failed is reported soon.
+pub const UNCERTAIN_CREATE_GRACE: Duration = Duration::from_secs(10);
+
+/// How long a read-back polls through transient errors (throttling, 5xx, time-outs).
+const READ_BACK_TIME: Duration = Duration::from_secs(60);
+
+/// Reads an object back after a write, so that the state records what the write did: "not
+/// found" is asked again for up to `grace` (after a create: [`CREATE_VISIBILITY_GRACE`] or
+/// [`UNCERTAIN_CREATE_GRACE`]; after other writes: zero); transient errors are retried for a
+/// bounded time. `find` should
+/// run its calls under [`CallContext::detached`], so that StopProvider does not interrupt the
+/// read that records a finished write.
+pub async fn read_back<T, F, Fut>(grace: Duration, mut find: F) -> Result<Option<T>, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, CallError>>,
+{
+    let detached = CallContext::detached();
+    let delays = (Duration::from_millis(500), Duration::from_secs(5));
+    if !grace.is_zero() {
+        let visible = Poller::new(grace).delays(delays.0, delays.1);
+        match visible.until_found(&detached, &mut find, classify).await {
+            Ok(found) => return Ok(Some(found)),
+            Err(WaitError::Failed(error)) => return Err(error),
+            // Still not reported after the grace: the read below tells "gone" from "cannot
+            // tell".
+            Err(_) => {}
+        }
+    }
+    // Any answer ends this wait; only transient errors make it poll again.
+    let retried = Poller::new(READ_BACK_TIME).delays(delays.0, delays.1);
+    let found = std::sync::Mutex::new(None);
+    let refresh = || {
+        let lookup = find();
+        let found = &found;
+        async move {
+            let object = lookup.await?;
+            let gone = object.is_none();
+            if let Ok(mut slot) = found.lock() {
+                *slot = object;
+            }
+            Ok(gone)
+        }
+    };
+    match retried
+        .until(&detached, &[], &[true, false], refresh, classify)
+        .await
+    {
+        Ok(_) => Ok(found.into_inner().ok().flatten()),
+        Err(WaitError::Failed(error))
+        | Err(WaitError::Timeout {
+            last_error: Some(error),
+            ..
+        }) => Err(error),
+        Err(_) => Ok(None),
     }
 }
 

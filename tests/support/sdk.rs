@@ -199,6 +199,12 @@ impl Aws {
     }
 }
 
+/// The task definition family the provider gives a new service named `service` in the
+/// cluster named `cluster` when the configuration sets no `family`.
+pub fn default_family(cluster: &str, service: &str) -> String {
+    format!("{cluster}-{service}")
+}
+
 /// The family of a task definition ARN (`...:task-definition/<family>:<revision>`).
 pub fn family_of(arn: &str) -> &str {
     arn.rsplit_once('/')

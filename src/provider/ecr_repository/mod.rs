@@ -12,18 +12,23 @@ mod schema;
 mod tests;
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
+use aws_smithy_types::DateTime;
 
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
-use super::{ClientSlot, imported, state_of, update_outcome};
-use crate::plugin::model::from_value;
+use super::{
+    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, imported, read_back, state_of,
+    test_hooks, update_outcome,
+};
+use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
-    Resource, ResourcePlan, Schema, Value,
+    Resource, ResourcePlan, Schema, Value, after_create,
 };
 use find::find_repository;
 use flatten::flatten_repository;
@@ -143,6 +148,32 @@ async fn state_after_change(
     )
 }
 
+/// How far ECR's clock may be behind ours when telling whether a repository was created by a
+/// call that started at a given time.
+const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// The state of the repository `planned` names if ECR reports it created at or after
+/// `started` (less [`CLOCK_SKEW`]): one that a create call whose answer was lost did make.
+async fn created_since(
+    clients: &AwsClients,
+    planned: &RepositoryModel,
+    started: SystemTime,
+) -> Option<Value> {
+    let detached = CallContext::detached();
+    let find = || find_repository(clients, &planned.name, &detached);
+    let found = read_back(UNCERTAIN_CREATE_GRACE, find)
+        .await
+        .ok()
+        .flatten()?;
+    let created = found.repository.created_at()?;
+    let since = DateTime::from(started.checked_sub(CLOCK_SKEW).unwrap_or(started));
+    if created.secs() < since.secs() {
+        return None;
+    }
+    let state = flatten_repository(&found, Some(planned), &clients.default_tags);
+    to_value(&state).ok()
+}
+
 /// CreateRepository with everything the plan sets except the lifecycle policy.
 async fn create_repository(
     clients: &AwsClients,
@@ -259,9 +290,20 @@ impl Resource for EcrRepository {
             Err(d) => return Applied::failed(None, d),
         };
         let name = &planned.name;
+        let started = SystemTime::now();
         if let Err(error) = create_repository(clients, &planned, ctx).await {
             let mut diagnostic = error.diagnostic("Cannot create ECR repository");
-            if error.is(&["RepositoryAlreadyExistsException"]) {
+            let already_exists = error.is(&["RepositoryAlreadyExistsException"]);
+            // CreateRepository has no idempotency token: when its answer was lost (and the
+            // SDK's retry then found the repository), a repository created since this call
+            // started is the one it created. Anything older belongs to someone else.
+            if (already_exists || error.outcome_unknown())
+                && let Some(state) = created_since(clients, &planned, started).await
+            {
+                tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; recording it");
+                return Applied::failed(Some(state), diagnostic);
+            }
+            if already_exists {
                 diagnostic.detail.push_str(&format!(
                     "\n\nA repository named {name:?} already exists. Import it with \
                      `terraform import <address> {name}` to manage it here."
@@ -270,30 +312,44 @@ impl Resource for EcrRepository {
             return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
         }
         tracing::info!(repository = %name, "created ECR repository");
-        let mut diagnostics = Diagnostics::new();
-        let lifecycle = planned.lifecycle();
-        if lifecycle != LifecycleSpec::None
-            && let Err(error) = put_lifecycle(clients, name, &lifecycle, ctx).await
-        {
-            diagnostics.push(error.diagnostic("Cannot set the repository's lifecycle policy"));
-        }
-        let state =
-            state_after_change(clients, &planned, ctx, "Cannot read the new repository").await;
-        match state {
-            Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
-            Ok(None) => {
-                diagnostics.push(Diagnostic::error(
-                    "Repository vanished",
-                    format!("ECR created {name:?} but does not report it."),
-                ));
-                Applied::failed(None, diagnostics)
+        // From here on the repository exists and reaches the state whatever happens: at worst
+        // as planned, tainted through the error.
+        let fallback = planned_value.unknowns_to_null();
+        let created = Applied::failed(Some(fallback.clone()), Diagnostics::new());
+        after_create(created, async {
+            test_hooks::panic_after_create(self.type_name());
+            let mut diagnostics = Diagnostics::new();
+            let lifecycle = planned.lifecycle();
+            if lifecycle != LifecycleSpec::None
+                && let Err(error) = put_lifecycle(clients, name, &lifecycle, ctx).await
+            {
+                diagnostics.push(error.diagnostic("Cannot set the repository's lifecycle policy"));
             }
-            Err(error) => {
-                // It exists: record what was planned so it is not orphaned; refresh fixes details.
-                diagnostics.extend(error);
-                Applied::failed(Some(planned_value.unknowns_to_null()), diagnostics)
+            let detached = CallContext::detached();
+            let found = read_back(CREATE_VISIBILITY_GRACE, || {
+                find_repository(clients, name, &detached)
+            })
+            .await;
+            let state = state_of(found, "Cannot read the new repository", |found| {
+                flatten_repository(found, Some(&planned), &clients.default_tags)
+            });
+            match state {
+                Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
+                Ok(None) => {
+                    diagnostics.push(Diagnostic::error(
+                        "Repository vanished",
+                        format!("ECR created {name:?} but does not report it."),
+                    ));
+                    Applied::failed(None, diagnostics)
+                }
+                Err(error) => {
+                    // It exists: record what was planned; the next refresh fixes the details.
+                    diagnostics.extend(error);
+                    Applied::failed(Some(fallback), diagnostics)
+                }
             }
-        }
+        })
+        .await
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {

@@ -23,6 +23,7 @@ mod wait;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
@@ -39,10 +40,13 @@ use self::model::{
 use self::revisions::RegisteredRevisions;
 use self::schema::SCHEMA_VERSION;
 pub use self::validate::fargate_memory_options;
-use self::wait::{read_back, wait_for_deletion, wait_for_rollout};
+use self::wait::{read_service_back, wait_for_deletion, wait_for_rollout};
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
-use super::{ClientSlot, imported, state_of, tags, test_hooks};
+use super::{
+    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, imported, state_of, tags,
+    test_hooks,
+};
 use crate::plugin::model::{from_value, patch};
 use crate::plugin::resource::unsupported_state_version;
 use crate::plugin::validator::is_arn;
@@ -225,14 +229,18 @@ fn client_token(planned: &ServiceModel, task_definition: &str) -> String {
 }
 
 /// The service as ECS reports it after a change (`after`), as the state records it; `None`
-/// when it is gone. See [`read_back`]: not-found right after a create and transient errors are
-/// retried, and StopProvider does not interrupt it.
+/// when it is gone. Not-found right after a create and transient errors are retried, and
+/// StopProvider does not interrupt it.
 async fn state_after_change(
     clients: &AwsClients,
     model: &ServiceModel,
     after: Operation,
 ) -> Result<Option<Value>, Diagnostics> {
-    let found = read_back(clients, model, Some(after)).await;
+    let grace = match after {
+        Operation::Create => CREATE_VISIBILITY_GRACE,
+        Operation::Update | Operation::Delete => Duration::ZERO,
+    };
+    let found = read_service_back(clients, model, grace).await;
     state_of(found, "Cannot read the ECS service", |remote| {
         flatten_service(remote, Some(model), &model.cluster, &clients.default_tags)
     })
@@ -448,10 +456,21 @@ impl Resource for FargateService {
             warnings.push(diagnostic);
             // No answer, or a failed server: the service may exist all the same. Record it if
             // it does (tainted, through the error), so that it is never orphaned.
+            // Only a service running the revision just registered is this create's.
             if error.outcome_unknown()
-                && let Ok(Some(state)) =
-                    state_after_change(clients, &planned, Operation::Create).await
+                && let Ok(Some(remote)) =
+                    read_service_back(clients, &planned, UNCERTAIN_CREATE_GRACE).await
+                && remote.service.task_definition() == Some(td_arn.as_str())
             {
+                let state = flatten_service(
+                    &remote,
+                    Some(&planned),
+                    &planned.cluster,
+                    &clients.default_tags,
+                );
+                let Ok(state) = crate::plugin::model::to_value(&state) else {
+                    return Applied::failed(None, warnings);
+                };
                 tracing::warn!(service = %planned.name, "CreateService failed, yet the service exists; recording it");
                 return Applied::failed(Some(state), warnings)
                     .with_private(registered.store(Private::default()));

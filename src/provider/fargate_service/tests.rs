@@ -327,8 +327,16 @@ async fn throttling_during_the_rollout_wait_is_polled_through() {
 #[tokio::test]
 async fn a_create_whose_answer_failed_records_the_service_that_exists() {
     let (fake, service) = refusing("NothingRefused").await;
-    // The server failed after it created the service (or its answer was lost).
+    // The server failed after it created the service (or its answer was lost): ECS reports
+    // the service running the revision just registered.
     fake.answer("CreateService", Answer::server_error());
+    fake.answer(
+        "DescribeServices",
+        Answer::ok(serde_json::json!({"services": [{
+            "serviceArn": SERVICE_ARN, "serviceName": "svc", "status": "ACTIVE",
+            "desiredCount": 1, "runningCount": 1, "taskDefinition": TD2, "deployments": [],
+        }], "failures": []})),
+    );
     let planned = service_value("v1", Value::unknown());
     let applied = service.create(&planned, &CallContext::default()).await;
     assert!(
@@ -339,7 +347,26 @@ async fn a_create_whose_answer_failed_records_the_service_that_exists() {
         .state
         .expect("the existing service is recorded, not orphaned");
     assert_eq!(string_attribute(&state, "arn"), Some(SERVICE_ARN));
-    assert!(deregistered(&fake).is_empty(), "its revision may be in use");
+    assert!(deregistered(&fake).is_empty(), "its revision is in use");
+}
+
+#[tokio::test]
+async fn a_failed_create_never_adopts_a_service_running_another_revision() {
+    let (fake, service) = refusing("NothingRefused").await;
+    // A service of that name runs TD1, which this create did not register: not ours.
+    fake.answer("CreateService", Answer::server_error());
+    let planned = service_value("v1", Value::unknown());
+    let applied = service.create(&planned, &CallContext::default()).await;
+    assert!(applied.diagnostics.has_errors());
+    assert!(
+        applied.state.is_none(),
+        "someone else's service is not recorded"
+    );
+    assert_eq!(
+        deregistered(&fake),
+        [TD2],
+        "only its own revision is removed"
+    );
 }
 
 #[tokio::test]

@@ -18,13 +18,7 @@ use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{CallContext, Diagnostic};
 use crate::provider::aws_error::{CallError, classify};
 use crate::provider::config::AwsClients;
-
-/// How long a service may stay invisible to DescribeServices right after CreateService
-/// answered, before the wait concludes that it is gone.
-pub const CREATE_VISIBILITY_GRACE: Duration = Duration::from_secs(60);
-
-/// How long the read-back after a change polls through transient errors.
-const READ_BACK_TIME: Duration = Duration::from_secs(60);
+use crate::provider::{CREATE_VISIBILITY_GRACE, read_back};
 
 /// The service a wait is about.
 #[derive(Clone, Copy)]
@@ -72,56 +66,18 @@ async fn poll_service<S: PartialEq + std::fmt::Debug>(
         .await
 }
 
-/// The service as ECS now reports it, with its task definition; `None` when it is gone.
-/// Right after a create, a service ECS does not report yet is looked for again for up to
-/// [`CREATE_VISIBILITY_GRACE`]; transient errors are retried for a bounded time. StopProvider
-/// does not interrupt it: the read records what a finished write did.
-pub async fn read_back(
+/// The service as ECS now reports it after a change, with its task definition; `None` when
+/// it is gone. See [`read_back`]: right after a create, not-found is asked again for `grace`.
+pub async fn read_service_back(
     clients: &AwsClients,
     model: &ServiceModel,
-    after: Option<Operation>,
+    grace: Duration,
 ) -> Result<Option<RemoteService>, CallError> {
-    // Not cancelled by StopProvider: the state must record what the write did.
-    let ctx = CallContext::default();
-    let find = || find_live_service(clients, &model.cluster, &model.name, &ctx);
-    if matches!(after, Some(Operation::Create)) {
-        let visible = Poller::new(CREATE_VISIBILITY_GRACE)
-            .delays(Duration::from_millis(500), Duration::from_secs(5));
-        match visible.until_found(&ctx, find, classify).await {
-            Ok(found) => return Ok(Some(found)),
-            Err(WaitError::Failed(error)) => return Err(error),
-            // Still not reported after the grace: the read below tells "gone" from
-            // "cannot tell".
-            Err(_) => {}
-        }
-    }
-    // Any answer ends this wait; only transient errors make it poll again.
-    let retried =
-        Poller::new(READ_BACK_TIME).delays(Duration::from_millis(500), Duration::from_secs(5));
-    let found = std::sync::Mutex::new(None);
-    let refresh = || async {
-        let service = find().await?;
-        let gone = service.is_none();
-        if let Ok(mut slot) = found.lock() {
-            *slot = service;
-        }
-        Ok(gone)
-    };
-    match retried
-        .until(&ctx, &[], &[true, false], refresh, classify)
-        .await
-    {
-        Ok(_) => Ok(found.into_inner().ok().flatten()),
-        Err(WaitError::Failed(error)) => Err(error),
-        Err(WaitError::Timeout {
-            last_error: Some(error),
-            ..
-        }) => Err(error),
-        Err(_) => Err(CallError::NotFound {
-            what: "ECS service",
-            name: model.name.clone(),
-        }),
-    }
+    let detached = CallContext::detached();
+    read_back(grace, || {
+        find_live_service(clients, &model.cluster, &model.name, &detached)
+    })
+    .await
 }
 
 /// The rollout status of a service, [`RolloutStatus::Gone`] once it is deleted.
