@@ -1,12 +1,17 @@
 //! terraform-provider-todo: a Terraform provider for ECR repositories and ECS Fargate services.
-//! This file only reads the command line and starts the plugin server.
+//! This file only reads the command line, starts the async runtime and the plugin server, and
+//! turns the result into an exit code.
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use terraform_provider_todo::plugin::handshake::{self, ServeError, ServeOptions};
 use terraform_provider_todo::plugin::logging;
 use terraform_provider_todo::provider::{PROVIDER_ADDRESS, TodoProvider};
+
+/// How long the exit waits for tasks still running when the server has stopped.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     let mut debug = false;
@@ -47,7 +52,11 @@ fn main() -> ExitCode {
         provider_address: PROVIDER_ADDRESS.to_owned(),
     };
     let provider = Arc::new(TodoProvider::new());
-    match runtime.block_on(handshake::serve(provider, options)) {
+    let result = runtime.block_on(handshake::serve(provider, options));
+    // The socket folder is gone by now; tasks still running (a blocking DNS lookup, say) get a
+    // moment to finish, and cannot hold the exit up longer.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error @ ServeError::NotLaunchedByTerraform) => {
             eprintln!("{error}");

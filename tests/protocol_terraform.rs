@@ -201,6 +201,57 @@ fn validators_point_into_blocks_map_keys_and_the_provider_block() {
     assert_diagnostic_at(&provider, "Invalid tag", "aws:reserved");
 }
 
+/// `TF_DISABLE_PLUGIN_TLS=1` (test frameworks, TLS-intercepting antivirus): Terraform talks
+/// plaintext to the provider, which serves it on the private unix socket only and says so.
+#[test]
+#[ignore = "needs terraform from `make tools`; run with `make test`"]
+fn without_plugin_tls_terraform_plans_over_the_private_unix_socket() {
+    let mut tf = Terraform::with_endpoint(DEAD_ENDPOINT, PROVIDER);
+    tf.write("main.tf", CONFIG);
+    tf.set_env("TF_DISABLE_PLUGIN_TLS", Some("1"));
+    tf.set_log(Some("TRACE"));
+    let out = tf.run_ok(&["plan", "-input=false", "-no-color"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("address=unix|"), "a unix socket: {log}");
+    assert!(!log.contains("address=tcp|"), "never TCP");
+    assert!(
+        log.contains("[WARN]  provider.terraform-provider-todo: TLS is off"),
+        "the provider warns: {log}"
+    );
+}
+
+/// The issue's `timeouts { create = "9999999999999999999s" }` passed validate and panicked at
+/// apply; now it fails validate, at the attribute, saying the limit.
+#[test]
+#[ignore = "needs terraform from `make tools`; run with `make test`"]
+fn timeouts_over_24_hours_fail_validate_at_the_attribute() {
+    let service = validate_errors(&CONFIG.replace(
+        "image_tag      = var.image_tag",
+        "image_tag      = var.image_tag\n  timeouts {\n    create = \"9999999999999999999s\"\n    \
+         update = \"25h\"\n    delete = \"24h\"\n  }",
+    ));
+    let diagnostics: Vec<&serde_json::Value> = service["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(diagnostics.len(), 2, "24h itself is allowed: {service:#}");
+    for line in ["create = \"9999999999999999999s\"", "update = \"25h\""] {
+        let found = diagnostics.iter().find(|d| {
+            d["snippet"]["code"]
+                .as_str()
+                .is_some_and(|code| code.contains(line))
+        });
+        let Some(diagnostic) = found else {
+            panic!("no diagnostic at {line:?}: {service:#}");
+        };
+        assert_eq!(diagnostic["summary"], "Invalid duration", "{diagnostic:#}");
+        let detail = diagnostic["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("longer than 24h"), "{diagnostic:#}");
+    }
+}
+
 #[test]
 #[ignore = "needs terraform from `make tools`; run with `make test`"]
 fn provider_exits_on_its_own_after_shutdown() {

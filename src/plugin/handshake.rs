@@ -1,27 +1,46 @@
 //! How a Terraform plugin process starts and stops (go-plugin's protocol): the magic-cookie
-//! check, protocol negotiation, the listener (a unix socket in a private directory, or TCP on
-//! loopback), the handshake line on stdout, mutual TLS on every connection, and a prompt exit
-//! when Terraform calls `GRPCController.Shutdown`. `--debug` serves in reattach mode instead.
+//! check, protocol negotiation, the listener, the handshake line on stdout, mutual TLS on
+//! every connection, and a prompt, clean exit when Terraform calls `GRPCController.Shutdown`
+//! or the process gets SIGTERM. `--debug` serves in reattach mode instead.
+//!
+//! Where the plugin listens:
+//! - on a unix socket in a private (0700) folder of the temporary directory, removed on every
+//!   way out, whenever that socket can be made;
+//! - with TLS (Terraform passed `PLUGIN_CLIENT_CERT`), on TCP 127.0.0.1 when it cannot: mutual
+//!   TLS pinned to Terraform's certificate keeps other local users out, as with go-plugin;
+//! - without TLS (`TF_DISABLE_PLUGIN_TLS=1`, used by test frameworks and behind
+//!   TLS-intercepting antivirus), on the private unix socket only, with a warning in the log:
+//!   if it cannot be made, the provider exits with a message saying why, and never serves
+//!   plaintext on TCP, where any local user could reach it.
+//!
+//! The accept loop and its bounds are in [`accept`]; the signal handling in `signals`.
+
+mod accept;
+mod signals;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-use tokio_stream::wrappers::ReceiverStream;
+
+pub use accept::{
+    ACCEPT_BACKOFF_FIRST, ACCEPT_BACKOFF_MAX, AcceptBackoff, Incoming, PluginStream,
+    TLS_HANDSHAKE_TIMEOUT,
+};
+pub use signals::SignalError;
 
 use super::resource::Provider;
 use super::server;
 use super::tls;
+use accept::{AcceptOptions, Listener, spawn_accept_loop};
+use signals::{Interrupt, Signals};
 
 /// The environment variable Terraform sets to prove it launched the plugin.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -62,6 +81,23 @@ pub enum ServeError {
     /// Listening or writing the handshake failed.
     #[error("plugin I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// Without TLS the plugin serves only on its private unix socket, and that socket could
+    /// not be made.
+    #[error(
+        "cannot make the private unix socket in {dir:?}: {source}. Without TLS \
+         (PLUGIN_CLIENT_CERT is unset, as with TF_DISABLE_PLUGIN_TLS=1) the provider serves \
+         only on a private unix socket, never plaintext on TCP. Point TMPDIR at a writable \
+         folder with a short path (a socket path is limited to 107 bytes), or leave TLS on."
+    )]
+    NoPrivateSocket {
+        /// The temporary directory the socket folder was to be made in.
+        dir: PathBuf,
+        /// Why it could not be made.
+        source: std::io::Error,
+    },
+    /// The signal handlers could not be installed.
+    #[error(transparent)]
+    Signals(#[from] SignalError),
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -76,29 +112,21 @@ pub struct ServeOptions {
     pub provider_address: String,
 }
 
-/// Serves `provider` until Terraform shuts it down (or, in debug mode, until SIGINT/SIGTERM).
+/// Serves `provider` until Terraform shuts it down or the process gets SIGTERM or SIGHUP (in
+/// debug mode, SIGINT too). The socket folder is removed on every way out.
 pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(), ServeError> {
+    // First of all, so that no signal after this point kills the process where it stands and
+    // leaves the socket folder behind.
+    let signals = Signals::install()?;
     if options.debug {
-        return serve_debug(provider, &options).await;
+        return serve_debug(provider, &options, signals).await;
     }
     let env = PluginEnv::from_env()?;
     let tls = match &env.client_cert_pem {
         Some(pem) => Some(tls::server_config(tls::parse_client_cert(pem)?)?),
         None => None,
     };
-    let socket_dir = PrivateDir::create()?;
-    let (listener, address) = match bind_unix(socket_dir.path()) {
-        Ok(listener) => {
-            let path = socket_dir.path().join("plugin.sock");
-            (Listener::Unix(listener), format!("unix|{}", path.display()))
-        }
-        Err(error) => {
-            tracing::debug!(%error, "unix socket unavailable; falling back to tcp");
-            let listener = bind_tcp(env.min_port, env.max_port).await?;
-            let addr = listener.local_addr()?;
-            (Listener::Tcp(listener), format!("tcp|{addr}"))
-        }
-    };
+    let (listener, address, socket_dir) = listen(&env, tls.is_some()).await?;
     let cert = tls
         .as_ref()
         .map(|t| base64::engine::general_purpose::STANDARD_NO_PAD.encode(&t.server_cert_der))
@@ -113,13 +141,69 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     tracing::debug!(address = %address, tls = tls.is_some(), "plugin handshake sent");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    ignore_interrupts();
-    spawn_terminate_watch(shutdown_tx.clone());
-    let acceptor = tls.map(|t| TlsAcceptor::from(t.config));
-    let incoming = spawn_accept_loop(listener, acceptor, shutdown_rx.clone());
-    let result = server::run(provider, incoming, shutdown_tx, shutdown_rx).await;
+    let stop_now = signals.watch(Interrupt::Ignore, shutdown_tx.clone());
+    let options = AcceptOptions {
+        tls: tls.map(|t| TlsAcceptor::from(t.config)),
+        handshake_timeout: TLS_HANDSHAKE_TIMEOUT,
+        backoff: AcceptBackoff::default(),
+    };
+    let incoming = spawn_accept_loop(listener, options, shutdown_rx.clone());
+    let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
     drop(socket_dir);
-    result.map_err(ServeError::from)
+    result
+}
+
+/// Runs the gRPC server until it shuts down gracefully, or until a second signal asks to stop
+/// without waiting for open connections.
+async fn run_server(
+    provider: Arc<dyn Provider>,
+    incoming: Incoming,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
+    mut stop_now: watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    tokio::select! {
+        result = server::run(provider, incoming, shutdown_tx, shutdown_rx) => {
+            result.map_err(ServeError::from)
+        }
+        _ = stop_now.wait_for(|stop| *stop) => Ok(()),
+    }
+}
+
+/// Where to listen: the private unix socket, preferably. Only with TLS may a socket that
+/// cannot be made fall back to TCP on 127.0.0.1, which mutual TLS then protects (as go-plugin
+/// does); without TLS the provider refuses to serve plaintext where any local user can reach
+/// it. Returns the listener, its address for the handshake line, and the socket folder.
+async fn listen(
+    env: &PluginEnv,
+    tls: bool,
+) -> Result<(Listener, String, Option<PrivateDir>), ServeError> {
+    match private_socket() {
+        Ok((dir, listener)) => {
+            let address = format!("unix|{}", dir.socket_path().display());
+            if !tls {
+                tracing::warn!(
+                    socket = %dir.socket_path().display(),
+                    "TLS is off (PLUGIN_CLIENT_CERT is unset, as with TF_DISABLE_PLUGIN_TLS=1): \
+                     serving plaintext gRPC on the private unix socket only"
+                );
+            }
+            Ok((Listener::Unix(listener), address, Some(dir)))
+        }
+        Err(error) if tls => {
+            tracing::warn!(
+                %error,
+                "cannot make the unix socket; serving on 127.0.0.1 behind mutual TLS"
+            );
+            let listener = bind_tcp(env.min_port, env.max_port).await?;
+            let address = format!("tcp|{}", listener.local_addr()?);
+            Ok((Listener::Tcp(listener), address, None))
+        }
+        Err(source) => Err(ServeError::NoPrivateSocket {
+            dir: std::env::temp_dir(),
+            source,
+        }),
+    }
 }
 
 /// Reattach mode for debuggers: serve plaintext on a unix socket and tell the user how to
@@ -127,10 +211,14 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
 async fn serve_debug(
     provider: Arc<dyn Provider>,
     options: &ServeOptions,
+    signals: Signals,
 ) -> Result<(), ServeError> {
-    let socket_dir = PrivateDir::create()?;
-    let listener = bind_unix(socket_dir.path())?;
-    let path = socket_dir.path().join("plugin.sock");
+    let (socket_dir, listener) =
+        private_socket().map_err(|source| ServeError::NoPrivateSocket {
+            dir: std::env::temp_dir(),
+            source,
+        })?;
+    let path = socket_dir.socket_path();
     let reattach = serde_json::json!({
         options.provider_address.clone(): {
             "Protocol": "grpc",
@@ -140,21 +228,31 @@ async fn serve_debug(
             "Addr": { "Network": "unix", "String": path.display().to_string() },
         }
     });
-    println!("Provider started. To attach Terraform, set this in the shell that runs terraform:\n");
-    println!("\tTF_REATTACH_PROVIDERS='{reattach}'\n");
-    println!("Stop the provider with Ctrl-C.");
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "Provider started. To attach Terraform, set this in the shell that runs terraform:\n"
+        )?;
+        writeln!(stdout, "\tTF_REATTACH_PROVIDERS='{reattach}'\n")?;
+        writeln!(stdout, "Stop the provider with Ctrl-C.")?;
+        stdout.flush()?;
+    }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let interrupt_tx = shutdown_tx.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = interrupt_tx.send(true);
-        }
-    });
-    spawn_terminate_watch(shutdown_tx.clone());
-    let incoming = spawn_accept_loop(Listener::Unix(listener), None, shutdown_rx.clone());
-    let result = server::run(provider, incoming, shutdown_tx, shutdown_rx).await;
+    let stop_now = signals.watch(Interrupt::Shutdown, shutdown_tx.clone());
+    let accept_options = AcceptOptions {
+        tls: None,
+        handshake_timeout: TLS_HANDSHAKE_TIMEOUT,
+        backoff: AcceptBackoff::default(),
+    };
+    let incoming = spawn_accept_loop(
+        Listener::Unix(listener),
+        accept_options,
+        shutdown_rx.clone(),
+    );
+    let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
     drop(socket_dir);
-    result.map_err(ServeError::from)
+    result
 }
 
 /// What Terraform tells the plugin through its environment.
@@ -236,6 +334,11 @@ impl PrivateDir {
     fn path(&self) -> &Path {
         &self.0
     }
+
+    /// The socket inside the folder.
+    fn socket_path(&self) -> PathBuf {
+        self.0.join(SOCKET_NAME)
+    }
 }
 
 impl Drop for PrivateDir {
@@ -244,8 +347,18 @@ impl Drop for PrivateDir {
     }
 }
 
+/// A unix socket in a new private folder (the folder is removed again when binding fails).
+fn private_socket() -> std::io::Result<(PrivateDir, UnixListener)> {
+    let dir = PrivateDir::create()?;
+    let listener = bind_unix(dir.path())?;
+    Ok((dir, listener))
+}
+
+/// The socket's name in its private folder.
+const SOCKET_NAME: &str = "plugin.sock";
+
 fn bind_unix(dir: &Path) -> std::io::Result<UnixListener> {
-    UnixListener::bind(dir.join("plugin.sock"))
+    UnixListener::bind(dir.join(SOCKET_NAME))
 }
 
 async fn bind_tcp(min: u16, max: u16) -> Result<TcpListener, ServeError> {
@@ -262,151 +375,6 @@ async fn bind_tcp(min: u16, max: u16) -> Result<TcpListener, ServeError> {
     Err(ServeError::Environment(format!(
         "no free port on 127.0.0.1 in {min}..={max}"
     )))
-}
-
-enum Listener {
-    Unix(UnixListener),
-    Tcp(TcpListener),
-}
-
-/// Any accepted connection (unix or tcp, TLS or plaintext), as the gRPC server sees it.
-pub struct PluginStream(Pin<Box<dyn Io>>);
-
-trait Io: AsyncRead + AsyncWrite + Send {}
-impl<T: AsyncRead + AsyncWrite + Send> Io for T {}
-
-impl AsyncRead for PluginStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        self.0.as_mut().poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for PluginStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        self.0.as_mut().poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        self.0.as_mut().poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        self.0.as_mut().poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        self.0.as_mut().poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
-    }
-}
-
-impl tonic::transport::server::Connected for PluginStream {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
-/// The stream of accepted (and, with TLS, authenticated) connections.
-pub type Incoming = ReceiverStream<std::io::Result<PluginStream>>;
-
-/// Accepts connections until shutdown. Each TLS handshake runs in its own task, so a slow or
-/// hostile client cannot hold up the others; refused handshakes are logged and dropped.
-fn spawn_accept_loop(
-    listener: Listener,
-    acceptor: Option<TlsAcceptor>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Incoming {
-    let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let accepted: std::io::Result<Pin<Box<dyn Io>>> = tokio::select! {
-                _ = shutdown.changed() => break,
-                accepted = accept(&listener) => accepted,
-            };
-            let stream = match accepted {
-                Ok(stream) => stream,
-                Err(error) => {
-                    tracing::warn!(%error, "accepting a plugin connection failed");
-                    continue;
-                }
-            };
-            let tx = tx.clone();
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let stream = match acceptor {
-                    None => PluginStream(stream),
-                    Some(acceptor) => match acceptor.accept(stream).await {
-                        Ok(tls) => PluginStream(Box::pin(tls)),
-                        Err(error) => {
-                            tracing::warn!(%error, "refused a plugin connection at the TLS layer");
-                            return;
-                        }
-                    },
-                };
-                let _ = tx.send(Ok(stream)).await;
-            });
-        }
-    });
-    ReceiverStream::new(rx)
-}
-
-async fn accept(listener: &Listener) -> std::io::Result<Pin<Box<dyn Io>>> {
-    match listener {
-        Listener::Unix(listener) => {
-            let (stream, _) = listener.accept().await?;
-            Ok(Box::pin(stream))
-        }
-        Listener::Tcp(listener) => {
-            let (stream, _) = listener.accept().await?;
-            // serve_with_incoming bypasses tonic's own nodelay setting.
-            stream.set_nodelay(true)?;
-            Ok(Box::pin(stream))
-        }
-    }
-}
-
-/// Ctrl-C reaches the plugin too (same process group); Terraform handles it by sending
-/// StopProvider, so the plugin itself must not die of SIGINT.
-fn ignore_interrupts() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
-        Ok(mut interrupts) => {
-            tokio::spawn(async move {
-                while interrupts.recv().await.is_some() {
-                    tracing::debug!("ignoring SIGINT; Terraform sends StopProvider");
-                }
-            });
-        }
-        Err(error) => tracing::warn!(%error, "cannot handle SIGINT"),
-    }
-}
-
-/// SIGTERM shuts the server down gracefully (the socket directory is removed on the way out).
-fn spawn_terminate_watch(shutdown: watch::Sender<bool>) {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::spawn(async move {
-                if terminate.recv().await.is_some() {
-                    tracing::debug!("SIGTERM: shutting down");
-                    let _ = shutdown.send(true);
-                }
-            });
-        }
-        Err(error) => tracing::warn!(%error, "cannot handle SIGTERM"),
-    }
 }
 
 #[cfg(test)]

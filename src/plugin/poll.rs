@@ -16,6 +16,19 @@ use super::resource::CallContext;
 /// still gets one answer.
 pub const MIN_REFRESH_TIME: Duration = Duration::from_secs(30);
 
+/// Where a deadline too far to represent is put instead: about 30 years ahead, as tokio does
+/// for its own far-future timers.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// The instant `timeout` from now, or [`FAR_FUTURE`] from now when that would overflow: a
+/// huge timeout means "no practical limit", never a panic.
+pub fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(FAR_FUTURE))
+        .unwrap_or(now)
+}
+
 /// Whether a refresh error ends the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -95,14 +108,14 @@ impl Poller {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<S, E>>,
     {
-        let deadline = Instant::now() + self.timeout;
+        let deadline = deadline_after(self.timeout);
         let mut delay = self.first_delay;
         let mut last_state = None;
         let mut last_error = None;
         loop {
             // A refresh may outlive a very short deadline, so that every wait gets an answer,
             // but never by more than MIN_REFRESH_TIME.
-            let bound = deadline.max(Instant::now() + MIN_REFRESH_TIME);
+            let bound = deadline.max(deadline_after(MIN_REFRESH_TIME));
             let refreshed = tokio::select! {
                 biased;
                 () = ctx.cancelled() => return Err(WaitError::Stopped),
@@ -128,7 +141,7 @@ impl Poller {
                     ErrorKind::Transient => last_error = Some(error),
                 },
             }
-            if Instant::now() + delay > deadline {
+            if deadline.saturating_duration_since(Instant::now()) < delay {
                 return Err(WaitError::Timeout {
                     timeout: self.timeout,
                     last_state,
@@ -139,7 +152,7 @@ impl Poller {
                 () = ctx.cancelled() => return Err(WaitError::Stopped),
                 () = tokio::time::sleep(delay) => {}
             }
-            delay = (delay * 2).min(self.max_delay);
+            delay = delay.saturating_mul(2).min(self.max_delay);
         }
     }
 
@@ -296,6 +309,41 @@ mod tests {
         };
         let result = wait_with(&ctx, 0, slow, all_final).await;
         assert_eq!(result.ok(), Some(State::Done));
+    }
+
+    #[test]
+    fn an_absurd_timeout_is_a_far_deadline_not_a_panic() {
+        let now = Instant::now();
+        let deadline = deadline_after(Duration::MAX);
+        assert!(deadline >= now + Duration::from_secs(86_400 * 365));
+        let soon = deadline_after(Duration::from_secs(5));
+        assert!(soon >= now + Duration::from_secs(5) && soon < deadline);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_with_absurd_timeouts_and_delays_do_not_overflow() {
+        let ctx = CallContext::default();
+        // The issue's `timeouts { create = "9999999999999999999s" }`, and more.
+        for timeout in [
+            Duration::from_secs(9_999_999_999_999_999_999),
+            Duration::MAX,
+        ] {
+            let states = vec![Ok(State::Pending), Ok(State::Pending), Ok(State::Done)];
+            let (calls, refresh) = script(states);
+            let result = Poller::new(timeout)
+                .delays(Duration::from_millis(1), Duration::MAX)
+                .until(&ctx, &[State::Pending], &[State::Done], refresh, all_final)
+                .await;
+            assert_eq!(result.ok(), Some(State::Done));
+            assert_eq!(calls.load(Ordering::SeqCst), 3);
+        }
+        // A delay too long to add to an instant: the wait ends at its deadline instead.
+        let (_, refresh) = script(vec![Ok(State::Pending)]);
+        let result = Poller::new(Duration::from_secs(60))
+            .delays(Duration::MAX / 2 + Duration::from_secs(1), Duration::MAX)
+            .until(&ctx, &[State::Pending], &[State::Done], refresh, all_final)
+            .await;
+        assert!(matches!(result, Err(WaitError::Timeout { .. })));
     }
 
     #[tokio::test]

@@ -14,6 +14,13 @@ use super::diag::{AttributePath, Diagnostic, Diagnostics};
 use super::schema::{Block, Nesting};
 use super::value::Value;
 
+/// The longest duration [`Validator::Duration`] accepts: 24 hours. No wait of the provider
+/// needs more, and a longer one is much more likely a typo than a wish.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// [`MAX_DURATION`] as the user writes it.
+const MAX_DURATION_TEXT: &str = "24h";
+
 /// A check on one string value: `Err` holds the detail shown to the user.
 pub type StringCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
@@ -38,7 +45,8 @@ pub enum Validator {
     /// An ARN (`arn:partition:service:region:account:resource`), of one of `services` when
     /// that list is not empty.
     Arn(&'static [&'static str]),
-    /// A duration such as `30s`, `10m` or `1h30m` (see [`parse_duration`]).
+    /// A duration such as `30s`, `10m` or `1h30m` (see [`parse_duration`]), at most
+    /// [`MAX_DURATION`].
     Duration,
     /// At least this many elements in a list, set or map.
     MinItems(usize),
@@ -88,7 +96,11 @@ impl Validator {
             Validator::Arn(services) => {
                 format!("{} ARN.", capitalize(&article(&code_list(services.iter()))))
             }
-            Validator::Duration => "A duration such as `30s`, `10m` or `1h30m`.".to_owned(),
+            Validator::Duration => {
+                format!(
+                    "A duration such as `30s`, `10m` or `1h30m`, at most `{MAX_DURATION_TEXT}`."
+                )
+            }
             Validator::MinItems(min) => format!("At least {}.", elements(*min)),
             Validator::MaxItems(max) => format!("At most {}.", elements(*max)),
             Validator::Keys(inner) => format!("Keys: {}", lowercase_first(&inner.describe())),
@@ -235,9 +247,15 @@ impl Validator {
                     Ok(())
                 }
             }
-            Validator::Duration => parse_duration(text).map(|_| ()).ok_or_else(|| {
-                format!("{text:?} is not a duration such as \"30s\", \"10m\" or \"1h30m\".")
-            }),
+            Validator::Duration => match parse_duration(text) {
+                None => Err(format!(
+                    "{text:?} is not a duration such as \"30s\", \"10m\" or \"1h30m\"."
+                )),
+                Some(duration) if duration > MAX_DURATION => Err(format!(
+                    "{text:?} is longer than {MAX_DURATION_TEXT}, the longest duration allowed."
+                )),
+                Some(_) => Ok(()),
+            },
             Validator::Custom { check, .. } => check(text),
             Validator::OneOfNumbers(_)
             | Validator::Between(..)
@@ -326,28 +344,29 @@ pub fn is_arn(value: &str) -> bool {
         && !parts[5].is_empty()
 }
 
-/// Parses a duration such as `90s`, `10m`, `1h` or `1h30m`.
+/// Parses a duration such as `90s`, `10m`, `1h` or `1h30m`. The arithmetic saturates: a
+/// number too large to count reads as `u64::MAX` seconds (which
+/// [`Validator::Duration`] refuses as too long), never as a panic or a wrapped-around value.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let mut total = 0u64;
-    let mut number = String::new();
+    let mut number: Option<u64> = None;
     let mut seen_unit = false;
     for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
+        if let Some(digit) = c.to_digit(10) {
+            let value = number.unwrap_or(0);
+            number = Some(value.saturating_mul(10).saturating_add(u64::from(digit)));
             continue;
         }
-        let unit = match c {
+        let unit: u64 = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             _ => return None,
         };
-        let value: u64 = number.parse().ok()?;
-        total = total.checked_add(value.checked_mul(unit)?)?;
-        number.clear();
+        total = total.saturating_add(number.take()?.saturating_mul(unit));
         seen_unit = true;
     }
-    (number.is_empty() && seen_unit).then(|| Duration::from_secs(total))
+    (number.is_none() && seen_unit).then(|| Duration::from_secs(total))
 }
 
 /// Runs the validators of every attribute of `block` (and of its nested blocks) on `value`,

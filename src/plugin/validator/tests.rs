@@ -158,3 +158,59 @@ fn durations_parse() {
     assert_eq!(parse_duration(""), None);
     assert_eq!(parse_duration("m"), None);
 }
+
+#[test]
+fn durations_that_overflow_saturate_instead_of_panicking() {
+    assert_eq!(
+        parse_duration("9999999999999999999s"),
+        Some(Duration::from_secs(9_999_999_999_999_999_999))
+    );
+    for huge in [
+        "99999999999999999999s",
+        "9999999999999999999h",
+        "18446744073709551615s1s",
+        "999999999999999999999999999999h30m",
+    ] {
+        assert_eq!(
+            parse_duration(huge),
+            Some(Duration::from_secs(u64::MAX)),
+            "{huge}"
+        );
+    }
+    assert_eq!(
+        parse_duration("0000000000000000000000090s"),
+        Some(Duration::from_secs(90))
+    );
+}
+
+#[test]
+fn durations_over_24_hours_are_refused_with_the_limit() {
+    assert_eq!(MAX_DURATION, Duration::from_secs(24 * 3600));
+    for fine in ["24h", "1440m", "86400s", "23h59m60s", "0s"] {
+        assert!(
+            errors(&Validator::Duration, fine.into()).is_empty(),
+            "{fine}"
+        );
+    }
+    for (too_long, quoted) in [
+        ("25h", "\"25h\""),
+        ("86401s", "\"86401s\""),
+        ("9999999999999999999s", "\"9999999999999999999s\""),
+        ("99999999999999999999h", "\"99999999999999999999h\""),
+    ] {
+        assert_eq!(
+            errors(&Validator::Duration, too_long.into()),
+            vec![format!(
+                "|{quoted} is longer than 24h, the longest duration allowed."
+            )],
+        );
+    }
+    assert_eq!(
+        errors(&Validator::Duration, "soon".into()),
+        vec!["|\"soon\" is not a duration such as \"30s\", \"10m\" or \"1h30m\".".to_owned()]
+    );
+    assert_eq!(
+        Validator::Duration.describe(),
+        "A duration such as `30s`, `10m` or `1h30m`, at most `24h`."
+    );
+}
