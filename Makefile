@@ -22,9 +22,10 @@ release:
 tools:
 	scripts/install-tools.sh
 
-## test: every suite: unit, protocol, acceptance (ministack and moto), terraform test, docs
+## test: every suite: unit, protocol, acceptance (ministack and moto, the fault tests behind a
+## fault-injecting proxy), terraform test, docs; with the provider's test-only hooks
 test: tools
-	TF_ACC=1 $(CARGO) test -- --include-ignored
+	TF_ACC=1 $(CARGO) test --features test-hooks -- --include-ignored
 
 ## unit: the tests that need neither terraform nor an emulator
 unit:
@@ -32,7 +33,7 @@ unit:
 
 ## testacc: only the acceptance tests
 testacc: tools
-	TF_ACC=1 $(CARGO) test --test 'acc_*' -- --include-ignored
+	TF_ACC=1 $(CARGO) test --features test-hooks --test 'acc_*' -- --include-ignored
 
 ## docs: regenerate docs/ from the schemas
 docs:

