@@ -651,16 +651,18 @@ impl Resource for FargateService {
                 return error.diagnostic("Cannot delete the ECS service").into();
             }
         }
+        // The service is deleted (or going): its revisions can go now, before the wait, so
+        // that a wait cut short by Ctrl-C leaves none behind. Only the revisions this resource
+        // registered: never another service's, another environment's or a person's revisions
+        // of the same family. A deleted service's running tasks keep their revision.
+        for arn in registered.arns() {
+            deregister(clients, arn, ctx).await;
+        }
         if status.is_some_and(|s| s != ServiceStatus::Inactive) {
             if let Err(d) = wait_for_deletion(clients, &prior, ctx).await {
                 return d.into();
             }
             tracing::info!(service = %name, "deleted ECS service");
-        }
-        // Only the revisions this resource registered: never another service's, another
-        // environment's or a person's revisions of the same family.
-        for arn in registered.arns() {
-            deregister(clients, arn, ctx).await;
         }
         Diagnostics::new()
     }
