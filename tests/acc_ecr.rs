@@ -747,6 +747,43 @@ data "todo_ecr_image" "app" {{
     acc.destroy_clean();
 }
 
+// 12. scan_on_push true -> false on an existing repository reaches the emulator: the SDK leaves
+// a false `scanOnPush` out of the request, and moto keeps the old value unless the provider
+// sends the false explicitly.
+scenario!(scan_on_push_turned_off);
+fn scan_on_push_turned_off(acc: &Acc) {
+    let name = acc.name("scan-off");
+    let write = |scan: bool| {
+        acc.config(
+            "",
+            &repository_tf(&name, &format!("  scan_on_push = {scan}\n")),
+        )
+    };
+    let remote_scan_on_push = || {
+        acc.existing(&name)
+            .image_scanning_configuration()
+            .map(|c| c.scan_on_push())
+    };
+    write(true);
+    acc.apply_clean();
+    assert_eq!(remote_scan_on_push(), Some(true), "{}", acc.kind);
+    let arn = acc.state()["arn"].clone();
+
+    write(false);
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(actions, ["update"], "{}: {change:#}", acc.kind);
+    acc.apply_clean();
+    assert_eq!(
+        remote_scan_on_push(),
+        Some(false),
+        "{}: the emulator's own view",
+        acc.kind
+    );
+    assert_eq!(acc.state()["scan_on_push"], false, "{}", acc.kind);
+    assert_eq!(acc.state()["arn"], arn, "{}: updated in place", acc.kind);
+    acc.destroy_clean();
+}
+
 /// A local HTTP endpoint answering every request with a fixed status and JSON body, counting
 /// the requests; stopped on drop.
 struct StubEndpoint {

@@ -1,6 +1,7 @@
 //! The AWS clients built from a [`ProviderConfig`] in ConfigureProvider: one shared `SdkConfig`
 //! (region, profile, credentials, the retry and time-out settings of [`super::limits`]) and the
-//! ECR and ECS clients made from it, each with its endpoint override.
+//! ECR and ECS clients made from it, each with its endpoint override; the ECR client also sends
+//! a false `scanOnPush` explicitly ([`ExplicitScanOnPush`]).
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::ProviderConfig;
 use super::limits::DEFAULT_MAX_RETRIES;
+use super::scan_on_push::ExplicitScanOnPush;
 
 /// AWS clients and the settings resources need, built once per provider process.
 #[derive(Debug, Clone)]
@@ -56,7 +58,7 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
         )
         .into());
     };
-    let mut ecr = aws_sdk_ecr::config::Builder::from(&shared);
+    let mut ecr = aws_sdk_ecr::config::Builder::from(&shared).interceptor(ExplicitScanOnPush);
     if let Some(url) = &config.ecr_endpoint {
         ecr = ecr.endpoint_url(url);
     }
@@ -77,6 +79,7 @@ mod tests {
     use std::time::Duration;
 
     use aws_config::retry::RetryMode as SdkRetryMode;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
 
     use super::*;
     use crate::provider::config::limits::{CallLimits, RetryMode};
@@ -98,7 +101,7 @@ mod tests {
         }
     }
 
-    /// Both clients carry the time limits and the retry settings.
+    /// Both clients carry the time limits and the retry settings; only ECR the interceptor.
     #[tokio::test]
     async fn both_clients_are_bounded_and_retry_as_configured() {
         let limits = CallLimits {
@@ -126,6 +129,11 @@ mod tests {
             assert_eq!(retries.mode(), SdkRetryMode::Adaptive);
             assert_eq!(retries.max_attempts(), 7);
         }
+        let interceptors = |names: Vec<&'static str>| names.contains(&"ExplicitScanOnPush");
+        assert!(interceptors(ecr.interceptors().map(|i| i.name()).collect()));
+        assert!(!interceptors(
+            ecs.interceptors().map(|i| i.name()).collect()
+        ));
     }
 
     #[tokio::test]

@@ -4,10 +4,12 @@
 //! per-service `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL_ECS`.
 //!
 //! - [`limits`]: the time limits and retries of every AWS call;
-//! - [`clients`]: the clients built from the configuration.
+//! - [`clients`]: the clients built from the configuration;
+//! - [`scan_on_push`]: the ECR interceptor that sends a false `scanOnPush` explicitly.
 
 pub mod clients;
 pub mod limits;
+pub mod scan_on_push;
 #[cfg(test)]
 mod tests;
 
