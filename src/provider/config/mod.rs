@@ -5,13 +5,15 @@
 //!
 //! - [`limits`]: the time limits and retries of every AWS call;
 //! - [`clients`]: the clients built from the configuration;
-//! - [`scan_on_push`]: the ECR interceptor that sends a false `scanOnPush` explicitly.
+//! - [`scan_on_push`]: the ECR interceptor that sends a false `scanOnPush` explicitly;
+//! - [`unknown`]: which settings are not known yet when Terraform configures the provider.
 
 pub mod clients;
 pub mod limits;
 pub mod scan_on_push;
 #[cfg(test)]
 mod tests;
+pub mod unknown;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,6 +31,7 @@ use super::tags;
 
 pub use clients::{AwsClients, build_clients};
 pub use limits::{CallLimits, RetryMode};
+pub use unknown::unknown_settings;
 
 use limits::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_OPERATION_TIMEOUT};
 
