@@ -747,6 +747,43 @@ data "todo_ecr_image" "app" {{
     acc.destroy_clean();
 }
 
+// 12. scan_on_push true -> false on an existing repository reaches the emulator: the SDK leaves
+// a false `scanOnPush` out of the request, and moto keeps the old value unless the provider
+// sends the false explicitly.
+scenario!(scan_on_push_turned_off);
+fn scan_on_push_turned_off(acc: &Acc) {
+    let name = acc.name("scan-off");
+    let write = |scan: bool| {
+        acc.config(
+            "",
+            &repository_tf(&name, &format!("  scan_on_push = {scan}\n")),
+        )
+    };
+    let remote_scan_on_push = || {
+        acc.existing(&name)
+            .image_scanning_configuration()
+            .map(|c| c.scan_on_push())
+    };
+    write(true);
+    acc.apply_clean();
+    assert_eq!(remote_scan_on_push(), Some(true), "{}", acc.kind);
+    let arn = acc.state()["arn"].clone();
+
+    write(false);
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(actions, ["update"], "{}: {change:#}", acc.kind);
+    acc.apply_clean();
+    assert_eq!(
+        remote_scan_on_push(),
+        Some(false),
+        "{}: the emulator's own view",
+        acc.kind
+    );
+    assert_eq!(acc.state()["scan_on_push"], false, "{}", acc.kind);
+    assert_eq!(acc.state()["arn"], arn, "{}: updated in place", acc.kind);
+    acc.destroy_clean();
+}
+
 /// A local HTTP endpoint answering every request with a fixed status and JSON body, counting
 /// the requests; stopped on drop.
 struct StubEndpoint {
@@ -871,4 +908,56 @@ fn localstack_free_core_501_is_explained() {
     assert!(error.contains("ministack"), "{raw}");
     assert!(error.contains("moto"), "{raw}");
     assert!(tf.state_addresses().is_empty(), "{raw}");
+}
+
+/// The provider block's call time limits, through the real `terraform`: `terraform validate`
+/// refuses an attempt longer than its operation, on `attempt_timeout`; against an endpoint that
+/// accepts connections and never answers, apply fails once `operation_timeout` is reached
+/// instead of hanging (Terraform is killed, and the test fails, after 60 s).
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn call_time_limits_end_a_hung_endpoint() {
+    require_acc();
+    // Bound, never accepted: connections queue in the backlog, requests are never answered.
+    let hung = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+    let url = format!("http://{}", hung.local_addr().expect("address"));
+    let mut tf = Terraform::with_endpoint(&url, PROVIDER);
+    tf.set_timeout(Duration::from_secs(60));
+    let write = |limits: &str| {
+        tf.write(
+            "main.tf",
+            &format!(
+                "{REQUIRED_PROVIDERS}\nprovider \"todo\" {{\n{limits}  max_retries = 1\n}}\n\n{}",
+                repository_tf("todo-acc-hung", "")
+            ),
+        )
+    };
+
+    write("  attempt_timeout   = \"3m\"\n  operation_timeout = \"2m\"\n");
+    let validate = tf.validate_json();
+    assert_eq!(validate["valid"], false, "{validate:#}");
+    let diagnostic = &validate["diagnostics"][0];
+    assert_eq!(
+        diagnostic["summary"], "Invalid attempt_timeout",
+        "{validate:#}"
+    );
+    assert!(
+        diagnostic["snippet"]["code"]
+            .as_str()
+            .is_some_and(|c| c.contains("attempt_timeout")),
+        "the diagnostic points at attempt_timeout: {validate:#}"
+    );
+
+    write("  attempt_timeout   = \"1s\"\n  operation_timeout = \"3s\"\n");
+    let started = std::time::Instant::now();
+    let raw = tf.apply_expect_error(&[]);
+    let elapsed = started.elapsed();
+    let error = unwrap_lines(&raw).to_lowercase();
+    assert!(
+        error.contains("timeout") || error.contains("timed out"),
+        "{raw}"
+    );
+    // 3 s of calls, plus Terraform's own start-up and the provider's.
+    assert!(elapsed < Duration::from_secs(30), "{elapsed:?}: {raw}");
+    drop(hung);
 }

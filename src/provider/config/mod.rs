@@ -2,15 +2,26 @@
 //! in ConfigureProvider (never at process start). Unset settings fall back to aws-config's
 //! default chain (environment, profile, SSO, IMDS), including `AWS_ENDPOINT_URL` and the
 //! per-service `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL_ECS`.
+//!
+//! - [`limits`]: the time limits and retries of every AWS call;
+//! - [`clients`]: the clients built from the configuration;
+//! - [`scan_on_push`]: the ECR interceptor that sends a false `scanOnPush` explicitly;
+//! - [`unknown`]: which settings are not known yet when Terraform configures the provider.
+
+pub mod clients;
+pub mod limits;
+pub mod scan_on_push;
+#[cfg(test)]
+mod tests;
+pub mod unknown;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use serde::Deserialize;
 
 use crate::plugin::model::from_value;
-use crate::plugin::validator::validate_block;
+use crate::plugin::validator::{parse_duration, validate_block};
 use crate::plugin::{
     Attribute, AttributePath, Block, Diagnostic, Diagnostics, Known, NestedBlock, Schema, Type,
     Validator, Value,
@@ -18,8 +29,11 @@ use crate::plugin::{
 
 use super::tags;
 
-/// Retries after the first attempt when `max_retries` is unset.
-const DEFAULT_MAX_RETRIES: u32 = 3;
+pub use clients::{AwsClients, build_clients};
+pub use limits::{CallLimits, RetryMode};
+pub use unknown::unknown_settings;
+
+use limits::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_OPERATION_TIMEOUT};
 
 /// The provider's schema.
 pub fn schema() -> Schema {
@@ -53,6 +67,35 @@ pub fn schema() -> Schema {
                      {DEFAULT_MAX_RETRIES})."
                 )),
         )
+        .attribute(
+            Attribute::optional("retry_mode", Type::String)
+                .validate(Validator::OneOf(RetryMode::NAMES))
+                .describe(
+                    "How retries are spaced: `standard` (jittered exponential backoff; the \
+                     default) or `adaptive` (standard, plus a client-side rate limiter that slows \
+                     every call down after throttling, for accounts that share their API rate \
+                     limits with other tools).",
+                ),
+        )
+        .attribute(timeout_attribute(
+            "attempt_timeout",
+            &format!(
+                "The longest one attempt of an AWS call (one HTTP exchange) may take before it \
+                 is abandoned and retried, such as `10s`. Default `{}`, or `operation_timeout` \
+                 if that is shorter. ECS and ECR answer in well under a second.",
+                duration_text(DEFAULT_ATTEMPT_TIMEOUT)
+            ),
+        ))
+        .attribute(timeout_attribute(
+            "operation_timeout",
+            &format!(
+                "The longest a whole AWS call may take, retries and the waits between them \
+                 included, such as `5m`. Default `{}`, or `attempt_timeout` if that is longer. \
+                 At least `attempt_timeout`. Raise it with `max_retries` if throttled calls must \
+                 keep trying longer.",
+                duration_text(DEFAULT_OPERATION_TIMEOUT)
+            ),
+        ))
         .block(
             NestedBlock::single(
                 "endpoints",
@@ -68,6 +111,24 @@ pub fn schema() -> Schema {
             ),
         )),
     )
+}
+
+/// A time-out setting: a duration from 1 s to 1 h.
+fn timeout_attribute(name: &str, description: &str) -> Attribute {
+    Attribute::optional(name, Type::String)
+        .validate(Validator::Duration)
+        .validate(limits::timeout_bounds())
+        .describe(description)
+}
+
+/// A duration as the configuration writes it: `30s`, `2m`, `1h`.
+fn duration_text(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 /// An endpoint URL setting of the `endpoints` block.
@@ -95,6 +156,9 @@ struct ConfigModel {
     access_key: Option<String>,
     secret_key: Option<String>,
     max_retries: Option<i64>,
+    retry_mode: Option<RetryMode>,
+    attempt_timeout: Option<String>,
+    operation_timeout: Option<String>,
     endpoints: Option<EndpointsModel>,
     default_tags: Option<DefaultTagsModel>,
 }
@@ -113,11 +177,14 @@ struct DefaultTagsModel {
     tags: Option<BTreeMap<String, Known<String>>>,
 }
 
-/// The static credentials of a configuration that may still hold unknown values.
+/// The settings whose rules span more than one of them, in a configuration that may still hold
+/// unknown values.
 #[derive(Debug, Deserialize)]
-struct CredentialsConfig {
+struct PairedSettings {
     access_key: Known<String>,
     secret_key: Known<String>,
+    attempt_timeout: Known<String>,
+    operation_timeout: Known<String>,
 }
 
 /// A setting that counts only when it is not empty.
@@ -136,6 +203,10 @@ pub struct ProviderConfig {
     pub static_credentials: Option<(String, String)>,
     /// Retries after the first attempt.
     pub max_retries: Option<u32>,
+    /// How retries are spaced.
+    pub retry_mode: RetryMode,
+    /// The time limits of every AWS call.
+    pub call_limits: CallLimits,
     /// ECR endpoint override.
     pub ecr_endpoint: Option<String>,
     /// ECS endpoint override.
@@ -166,6 +237,11 @@ impl ProviderConfig {
             profile: non_empty(model.profile),
             static_credentials,
             max_retries: model.max_retries.and_then(|n| u32::try_from(n).ok()),
+            retry_mode: model.retry_mode.unwrap_or_default(),
+            call_limits: CallLimits::from_settings(
+                model.attempt_timeout.as_deref().and_then(parse_duration),
+                model.operation_timeout.as_deref().and_then(parse_duration),
+            ),
             ecr_endpoint,
             ecs_endpoint,
             default_tags: model
@@ -180,13 +256,14 @@ impl ProviderConfig {
 }
 
 /// Checks the rules of the provider configuration that span settings (each setting's own rules
-/// are validators in the schema); unknown values are skipped.
+/// are validators in the schema): static credentials come in pairs, and an attempt's time limit
+/// is not longer than its operation's. Unknown values are skipped.
 pub fn validate(config: &Value) -> Diagnostics {
-    let credentials: CredentialsConfig = match from_value(config) {
-        Ok(credentials) => credentials,
+    let settings: PairedSettings = match from_value(config) {
+        Ok(settings) => settings,
         Err(error) => return error.into(),
     };
-    let (access, secret) = (&credentials.access_key, &credentials.secret_key);
+    let (access, secret) = (&settings.access_key, &settings.secret_key);
     let mut diagnostics = Diagnostics::new();
     if !access.is_unknown() && !secret.is_unknown() && access.is_null() != secret.is_null() {
         let missing = if access.is_null() {
@@ -200,192 +277,11 @@ pub fn validate(config: &Value) -> Diagnostics {
             "Set both access_key and secret_key, or neither to use the default credential chain.",
         ));
     }
+    if let Some(diagnostic) = limits::attempt_longer_than_operation(
+        &settings.attempt_timeout,
+        &settings.operation_timeout,
+    ) {
+        diagnostics.push(diagnostic);
+    }
     diagnostics
-}
-
-/// AWS clients and the settings resources need, built once per provider process.
-#[derive(Debug, Clone)]
-pub struct AwsClients {
-    /// ECR.
-    pub ecr: aws_sdk_ecr::Client,
-    /// ECS.
-    pub ecs: aws_sdk_ecs::Client,
-    /// The region in use (for log configuration and repository URLs).
-    pub region: String,
-    /// The provider's default tags.
-    pub default_tags: BTreeMap<String, String>,
-}
-
-/// Builds the AWS clients.
-pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnostics> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = &config.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
-    }
-    if let Some(profile) = &config.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some((access, secret)) = &config.static_credentials {
-        loader = loader.credentials_provider(aws_sdk_ecr::config::Credentials::new(
-            access.clone(),
-            secret.clone(),
-            None,
-            None,
-            "terraform-provider-todo",
-        ));
-    }
-    let attempts = config
-        .max_retries
-        .unwrap_or(DEFAULT_MAX_RETRIES)
-        .saturating_add(1);
-    loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
-    let shared = loader.load().await;
-    let Some(region) = shared.region().map(ToString::to_string) else {
-        return Err(Diagnostic::invalid(
-            AttributePath::root("region"),
-            "No AWS region",
-            "Set region in the provider block, or AWS_REGION in the environment, or a region in \
-             the AWS profile.",
-        )
-        .into());
-    };
-    let mut ecr = aws_sdk_ecr::config::Builder::from(&shared);
-    if let Some(url) = &config.ecr_endpoint {
-        ecr = ecr.endpoint_url(url);
-    }
-    let mut ecs = aws_sdk_ecs::config::Builder::from(&shared);
-    if let Some(url) = &config.ecs_endpoint {
-        ecs = ecs.endpoint_url(url);
-    }
-    Ok(AwsClients {
-        ecr: aws_sdk_ecr::Client::from_conf(ecr.build()),
-        ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
-        region,
-        default_tags: config.default_tags,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use serde::Serialize;
-
-    use super::*;
-    use crate::plugin::model::{conform, to_value};
-
-    /// A provider block, written through serde so that no setting's name is spelled here.
-    #[derive(Debug, Default, Serialize)]
-    struct Config {
-        region: Option<&'static str>,
-        access_key: Option<&'static str>,
-        secret_key: Option<&'static str>,
-        max_retries: Option<i64>,
-        endpoints: Option<Endpoints>,
-        default_tags: Option<DefaultTags>,
-    }
-
-    #[derive(Debug, Default, Serialize)]
-    struct Endpoints {
-        ecr: Option<&'static str>,
-        ecs: Option<&'static str>,
-    }
-
-    #[derive(Debug, Default, Serialize)]
-    struct DefaultTags {
-        tags: BTreeMap<&'static str, &'static str>,
-    }
-
-    fn read(config: &Config) -> Result<ProviderConfig, Vec<String>> {
-        let value = conform(
-            to_value(config).unwrap_or(Value::Null),
-            &schema().value_type(),
-        );
-        ProviderConfig::from_value(&value)
-            .map_err(|d| d.iter().map(|d| d.summary.clone()).collect())
-    }
-
-    #[test]
-    fn a_valid_configuration_is_read() {
-        let config = Config {
-            region: Some("eu-central-1"),
-            access_key: Some("AKIA"),
-            secret_key: Some("secret"),
-            max_retries: Some(5),
-            endpoints: Some(Endpoints {
-                ecr: Some("http://127.0.0.1:4566"),
-                ecs: None,
-            }),
-            default_tags: Some(DefaultTags {
-                tags: BTreeMap::from([("env", "dev")]),
-            }),
-        };
-        let parsed = read(&config).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(parsed.region.as_deref(), Some("eu-central-1"));
-        assert_eq!(
-            parsed.static_credentials,
-            Some(("AKIA".to_owned(), "secret".to_owned()))
-        );
-        assert_eq!(parsed.max_retries, Some(5));
-        assert_eq!(
-            parsed.ecr_endpoint.as_deref(),
-            Some("http://127.0.0.1:4566")
-        );
-        assert_eq!(parsed.ecs_endpoint, None);
-        assert_eq!(
-            parsed.default_tags.get("env").map(String::as_str),
-            Some("dev")
-        );
-    }
-
-    #[test]
-    fn invalid_settings_fail_with_their_summaries() {
-        let config = Config {
-            access_key: Some("AKIA"),
-            max_retries: Some(26),
-            endpoints: Some(Endpoints {
-                ecr: Some("localhost:4566"),
-                ecs: None,
-            }),
-            default_tags: Some(DefaultTags {
-                tags: BTreeMap::from([("aws:reserved", "x")]),
-            }),
-            ..Config::default()
-        };
-        assert_eq!(
-            read(&config).err().unwrap_or_default(),
-            [
-                "Invalid max_retries",
-                "Invalid endpoint URL",
-                "Invalid tag",
-                "Incomplete static credentials"
-            ]
-        );
-    }
-
-    /// Terraform configures the provider during plan with values that may be unknown: a
-    /// default tag not known yet is left out instead of failing ConfigureProvider.
-    #[test]
-    fn unknown_default_tags_are_left_out() {
-        let config = Config {
-            default_tags: Some(DefaultTags {
-                tags: BTreeMap::from([("env", "dev"), ("owner", "later")]),
-            }),
-            ..Config::default()
-        };
-        let mut value = conform(
-            to_value(&config).unwrap_or(Value::Null),
-            &schema().value_type(),
-        );
-        if let Value::Object(attributes) = &mut value
-            && let Some(Value::Object(block)) = attributes.get_mut("default_tags")
-            && let Some(Value::Map(tags)) = block.get_mut("tags")
-        {
-            tags.insert("owner".to_owned(), Value::unknown());
-        }
-        let parsed = ProviderConfig::from_value(&value)
-            .unwrap_or_else(|d| panic!("{:?}", d.iter().collect::<Vec<_>>()));
-        assert_eq!(
-            parsed.default_tags,
-            BTreeMap::from([("env".to_owned(), "dev".to_owned())])
-        );
-    }
 }

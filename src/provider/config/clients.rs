@@ -1,0 +1,163 @@
+//! The AWS clients built from a [`ProviderConfig`] in ConfigureProvider: one shared `SdkConfig`
+//! (region, profile, credentials, the retry and time-out settings of [`super::limits`]) and the
+//! ECR and ECS clients made from it, each with its endpoint override; the ECR client also sends
+//! a false `scanOnPush` explicitly ([`ExplicitScanOnPush`]).
+
+use std::collections::BTreeMap;
+
+use aws_config::BehaviorVersion;
+
+use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
+
+use super::ProviderConfig;
+use super::limits::DEFAULT_MAX_RETRIES;
+use super::scan_on_push::ExplicitScanOnPush;
+
+/// AWS clients and the settings resources need, built once per provider process.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    /// ECR.
+    pub ecr: aws_sdk_ecr::Client,
+    /// ECS.
+    pub ecs: aws_sdk_ecs::Client,
+    /// The region in use (for log configuration and repository URLs).
+    pub region: String,
+    /// The provider's default tags.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// Builds the AWS clients.
+pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnostics> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &config.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(profile) = &config.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some((access, secret)) = &config.static_credentials {
+        loader = loader.credentials_provider(aws_sdk_ecr::config::Credentials::new(
+            access.clone(),
+            secret.clone(),
+            None,
+            None,
+            "terraform-provider-todo",
+        ));
+    }
+    let max_retries = config.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+    loader = loader
+        .retry_config(config.retry_mode.retry_config(max_retries))
+        .timeout_config(config.call_limits.timeout_config());
+    let shared = loader.load().await;
+    let Some(region) = shared.region().map(ToString::to_string) else {
+        return Err(Diagnostic::invalid(
+            AttributePath::root("region"),
+            "No AWS region",
+            "Set region in the provider block, or AWS_REGION in the environment, or a region in \
+             the AWS profile.",
+        )
+        .into());
+    };
+    let mut ecr = aws_sdk_ecr::config::Builder::from(&shared).interceptor(ExplicitScanOnPush);
+    if let Some(url) = &config.ecr_endpoint {
+        ecr = ecr.endpoint_url(url);
+    }
+    let mut ecs = aws_sdk_ecs::config::Builder::from(&shared);
+    if let Some(url) = &config.ecs_endpoint {
+        ecs = ecs.endpoint_url(url);
+    }
+    Ok(AwsClients {
+        ecr: aws_sdk_ecr::Client::from_conf(ecr.build()),
+        ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
+        region,
+        default_tags: config.default_tags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use aws_config::retry::RetryMode as SdkRetryMode;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+
+    use super::*;
+    use crate::provider::config::limits::{CallLimits, RetryMode};
+
+    fn configured(
+        limits: CallLimits,
+        retry_mode: RetryMode,
+        max_retries: Option<u32>,
+    ) -> ProviderConfig {
+        ProviderConfig {
+            region: Some("eu-central-1".to_owned()),
+            static_credentials: Some(("AKIA".to_owned(), "secret".to_owned())),
+            max_retries,
+            retry_mode,
+            call_limits: limits,
+            ecr_endpoint: Some("http://127.0.0.1:9".to_owned()),
+            ecs_endpoint: Some("http://127.0.0.1:9".to_owned()),
+            ..ProviderConfig::default()
+        }
+    }
+
+    /// Both clients carry the time limits and the retry settings; only ECR the interceptor.
+    #[tokio::test]
+    async fn both_clients_are_bounded_and_retry_as_configured() {
+        let limits = CallLimits {
+            attempt: Duration::from_secs(7),
+            operation: Duration::from_secs(70),
+        };
+        let clients = build_clients(configured(limits, RetryMode::Adaptive, Some(6)))
+            .await
+            .unwrap_or_else(|d| panic!("{:?}", d.iter().collect::<Vec<_>>()));
+        assert_eq!(clients.region, "eu-central-1");
+        let ecr = clients.ecr.config();
+        let ecs = clients.ecs.config();
+        for (timeouts, retries) in [
+            (ecr.timeout_config(), ecr.retry_config()),
+            (ecs.timeout_config(), ecs.retry_config()),
+        ] {
+            let timeouts = timeouts.unwrap_or_else(|| panic!("no time-out configuration"));
+            assert_eq!(
+                timeouts.operation_attempt_timeout(),
+                Some(Duration::from_secs(7))
+            );
+            assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(70)));
+            assert_eq!(timeouts.connect_timeout(), Some(Duration::from_secs(5)));
+            let retries = retries.unwrap_or_else(|| panic!("no retry configuration"));
+            assert_eq!(retries.mode(), SdkRetryMode::Adaptive);
+            assert_eq!(retries.max_attempts(), 7);
+        }
+        let interceptors = |names: Vec<&'static str>| names.contains(&"ExplicitScanOnPush");
+        assert!(interceptors(ecr.interceptors().map(|i| i.name()).collect()));
+        assert!(!interceptors(
+            ecs.interceptors().map(|i| i.name()).collect()
+        ));
+    }
+
+    #[tokio::test]
+    async fn unset_settings_use_the_defaults() {
+        let clients = build_clients(configured(
+            CallLimits::default(),
+            RetryMode::default(),
+            None,
+        ))
+        .await
+        .unwrap_or_else(|d| panic!("{:?}", d.iter().collect::<Vec<_>>()));
+        let config = clients.ecs.config();
+        let timeouts = config
+            .timeout_config()
+            .unwrap_or_else(|| panic!("no time-out configuration"));
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(120)));
+        let retries = config
+            .retry_config()
+            .unwrap_or_else(|| panic!("no retry configuration"));
+        assert_eq!(retries.mode(), SdkRetryMode::Standard);
+        assert_eq!(retries.max_attempts(), 4);
+    }
+}
