@@ -279,16 +279,41 @@ async fn finish_rollout(
 }
 
 /// A failed update: records the service as AWS now reports it (the prior state as a
-/// fallback), so that the state matches what exists and the next apply converges.
+/// fallback), so that the state matches what exists and the next apply converges. A revision
+/// registered for the update (`new_revision`) that the service does not run or deploy is
+/// deregistered; when ECS cannot be read, it stays (recorded as the resource's own).
 async fn failed_update(
     clients: &AwsClients,
     prior: &ServiceModel,
     prior_value: &Value,
+    new_revision: Option<&str>,
+    registered: &mut RegisteredRevisions,
     error: CallError,
 ) -> Applied {
-    let state = state_after_change(clients, prior, Operation::Update)
-        .await
-        .unwrap_or_else(|_| Some(prior_value.clone()));
+    let remote = read_service_back(clients, prior, Duration::ZERO).await;
+    if let Some(arn) = new_revision {
+        let in_use = match &remote {
+            Ok(Some(remote)) => {
+                let service = &remote.service;
+                service.task_definition() == Some(arn)
+                    || service
+                        .deployments()
+                        .iter()
+                        .any(|d| d.task_definition() == Some(arn))
+            }
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        if !in_use {
+            // The service still runs the old revision: remove the unused new one, so nothing
+            // is orphaned and the next apply starts from what AWS has.
+            deregister_owned(clients, registered, arn, &CallContext::detached()).await;
+        }
+    }
+    let state = state_of(remote, "Cannot read the ECS service", |remote| {
+        flatten_service(remote, Some(prior), &prior.cluster, &clients.default_tags)
+    })
+    .unwrap_or_else(|_| Some(prior_value.clone()));
     Applied::failed(state, error.diagnostic("Cannot update the ECS service"))
 }
 
@@ -568,19 +593,15 @@ impl Resource for FargateService {
         };
         let updated = update_service(clients, &prior, &planned, new_revision.clone(), ctx).await;
         if let Err(error) = updated {
-            if let Some(arn) = &new_revision
-                && !error.outcome_unknown()
-            {
-                // ECS refused the update, so the service still runs the old revision: remove
-                // the unused new one. When the outcome is unknown it stays (and recorded).
-                deregister_owned(clients, &mut registered, arn, ctx).await;
-            }
-            let mut failed = failed_update(clients, &prior, prior_value, error).await;
+            let new = new_revision.as_deref();
+            let failed = failed_update(clients, &prior, prior_value, new, &mut registered, error);
+            let mut failed = failed.await;
             warnings.extend(failed.diagnostics);
             failed.diagnostics = warnings;
             return failed.with_private(registered.store(private.clone()));
         }
         let private = registered.store(private.clone());
+        let registered_after_update = registered;
         let tagged = async {
             let arn = prior.arn.as_ref().cloned().unwrap_or_default();
             // DescribeServices carries the tags: the task definition is not needed here.
@@ -594,7 +615,9 @@ impl Resource for FargateService {
         }
         .await;
         if let Err(error) = tagged {
-            let mut failed = failed_update(clients, &prior, prior_value, error).await;
+            let mut registered = registered_after_update;
+            let failed = failed_update(clients, &prior, prior_value, None, &mut registered, error);
+            let mut failed = failed.await;
             warnings.extend(failed.diagnostics);
             failed.diagnostics = warnings;
             return failed.with_private(private);
