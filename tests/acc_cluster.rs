@@ -20,6 +20,7 @@ use serde_json::Value;
 use support::aws::aws_error;
 use support::fixture::{Acc, DEFAULT_TAGS, named_resource, scenario};
 use support::maps::{map, string_map};
+use support::plan::planned_change;
 
 const ADDRESS: &str = "todo_ecs_cluster.main";
 
@@ -384,5 +385,39 @@ fn rename_replaces(acc: &Acc) {
     assert_eq!(state["name"], new.as_str(), "{}", acc.kind);
     assert_eq!(state["arn"].as_str(), remote.cluster_arn(), "{}", acc.kind);
     assert_ne!(state["arn"], old_arn.as_str(), "{}", acc.kind);
+    acc.destroy_clean();
+}
+
+// f. Provider settings known only at apply (they come from a resource): the plan sends no call
+// to a guessed region and plans tags_all unknown; the apply then uses the real values.
+scenario!(provider_settings_known_only_at_apply);
+fn provider_settings_known_only_at_apply(acc: &Acc) {
+    let name = acc.name("later");
+    let settings = r#"  region = terraform_data.settings.output.region
+  default_tags {
+    tags = { run = terraform_data.settings.output.run }
+  }
+"#;
+    let body = format!(
+        "resource \"terraform_data\" \"settings\" {{\n  input = {{ region = \"us-east-1\", run = \"r1\" }}\n}}\n\n{}",
+        cluster_tf(&name, "")
+    );
+    acc.config(settings, &body);
+    let plan = acc.tf.plan_json(&[]);
+    let change = planned_change(&plan, ADDRESS);
+    assert_eq!(
+        change["after_unknown"]["tags_all"], true,
+        "{}: tags_all depends on the unknown default tags: {change:#}",
+        acc.kind
+    );
+    acc.apply_clean();
+    let remote = acc.active(&name);
+    assert_eq!(
+        cluster_tags(&remote),
+        map(&[("run", "r1")]),
+        "{}: the default tags known at apply",
+        acc.kind
+    );
+    assert_eq!(string_map(&acc.state()["tags_all"]), map(&[("run", "r1")]));
     acc.destroy_clean();
 }

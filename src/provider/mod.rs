@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::poll::{Poller, WaitError};
 use crate::plugin::{
-    Applied, CallContext, DataSource, Diagnostic, Diagnostics, Imported, Provider, Resource,
+    Applied, CallContext, DataSource, Diagnostic, Diagnostics, Imported, Known, Provider, Resource,
     Schema, Value,
 };
 
@@ -37,11 +37,47 @@ use config::{AwsClients, ProviderConfig};
 /// The provider's source address, as configurations name it (`source = "todo/todo"`).
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/todo/todo";
 
+/// What ConfigureProvider left behind.
+#[derive(Debug)]
+enum Configured {
+    /// The settings that say where and how to call AWS are known: the clients. During a plan
+    /// `default_tags` may still be unknown (`default_tags_known` false).
+    Ready {
+        /// The clients.
+        clients: AwsClients,
+        /// Whether `default_tags` was known.
+        default_tags_known: bool,
+    },
+    /// Settings that say where or how to call AWS (`region`, `endpoints`, credentials, …)
+    /// depend on values known only at apply: no call is sent to a guessed region during this
+    /// plan, and the values that depend on them are planned unknown.
+    Unknown {
+        /// The settings not known yet.
+        settings: Vec<&'static str>,
+    },
+}
+
 /// The configured AWS clients, shared by every resource; set once by ConfigureProvider.
 #[derive(Debug, Default)]
-pub struct ClientSlot(OnceLock<AwsClients>);
+pub struct ClientSlot(OnceLock<Configured>);
 
 impl ClientSlot {
+    /// Records what ConfigureProvider found; a second call in the same process keeps the first.
+    fn configure(&self, configured: Configured) {
+        let _ = self.0.set(configured);
+    }
+
+    /// A slot holding `clients`, as a fully known configuration leaves it (for unit tests).
+    #[cfg(test)]
+    pub(crate) fn ready(clients: AwsClients) -> Self {
+        let slot = Self::default();
+        slot.configure(Configured::Ready {
+            clients,
+            default_tags_known: true,
+        });
+        slot
+    }
+
     /// The clients and a model read from `value` (a plan or state), or what went wrong.
     pub fn with_model<M: DeserializeOwned>(
         &self,
@@ -51,25 +87,68 @@ impl ClientSlot {
         Ok((clients, from_value(value)?))
     }
 
-    /// The provider's default tags; none before ConfigureProvider (a plan of a configuration
-    /// whose provider block is not yet known).
-    pub fn default_tags(&self) -> BTreeMap<String, String> {
-        self.0
-            .get()
-            .map(|c| c.default_tags.clone())
-            .unwrap_or_default()
+    /// The provider's default tags as a plan sees them: unknown while the `default_tags` block
+    /// depends on values known only at apply; none before ConfigureProvider.
+    pub fn default_tags(&self) -> Known<BTreeMap<String, String>> {
+        match self.0.get() {
+            Some(Configured::Ready {
+                clients,
+                default_tags_known: true,
+            }) => Known::Value(clients.default_tags.clone()),
+            Some(Configured::Ready { .. }) => Known::Unknown,
+            Some(Configured::Unknown { settings }) if settings.contains(&"default_tags") => {
+                Known::Unknown
+            }
+            Some(Configured::Unknown { .. }) | None => Known::Value(BTreeMap::new()),
+        }
     }
 
-    /// The clients, or an error diagnostic if the provider was not configured.
+    /// The clients a plan may call AWS with; `None` when the provider's connection settings
+    /// are not known yet (or it is not configured), so checks that need AWS wait for apply.
+    pub fn for_plan(&self) -> Option<&AwsClients> {
+        match self.0.get() {
+            Some(Configured::Ready { clients, .. }) => Some(clients),
+            _ => None,
+        }
+    }
+
+    /// The clients a refresh reads with; `Ok(None)` when the connection settings are not
+    /// known yet, so that the state is kept as it is rather than read from a guessed region.
+    pub fn for_read(&self) -> Result<Option<&AwsClients>, Diagnostics> {
+        match self.0.get() {
+            Some(Configured::Unknown { settings }) => {
+                tracing::warn!(
+                    ?settings,
+                    "provider settings are not known yet; keeping the state without reading AWS"
+                );
+                Ok(None)
+            }
+            _ => self.get().map(Some),
+        }
+    }
+
+    /// The clients, or an error diagnostic if the provider was not configured or its
+    /// connection settings are not known yet.
     pub fn get(&self) -> Result<&AwsClients, Diagnostics> {
-        self.0.get().ok_or_else(|| {
-            Diagnostic::error(
+        match self.0.get() {
+            Some(Configured::Ready { clients, .. }) => Ok(clients),
+            Some(Configured::Unknown { settings }) => Err(Diagnostic::error(
+                "Provider configuration not known yet",
+                format!(
+                    "The provider settings {} depend on values Terraform knows only after \
+                     apply, so the provider cannot call AWS yet. Apply the resources they depend \
+                     on first (terraform apply -target=...), or set them from known values.",
+                    settings.join(", ")
+                ),
+            )
+            .into()),
+            None => Err(Diagnostic::error(
                 "Provider not configured",
                 "The todo provider was used before Terraform configured it. This is a bug in \
                  Terraform or the provider.",
             )
-            .into()
-        })
+            .into()),
+        }
     }
 }
 
@@ -221,16 +300,29 @@ impl Provider for TodoProvider {
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        let unknown = config::unknown_settings(config);
+        let connection_unknown: Vec<&'static str> = unknown
+            .iter()
+            .copied()
+            .filter(|setting| *setting != "default_tags")
+            .collect();
+        if !connection_unknown.is_empty() {
+            tracing::info!(settings = ?unknown, "provider settings not known yet; no AWS call during this plan");
+            self.clients
+                .configure(Configured::Unknown { settings: unknown });
+            return Diagnostics::new();
+        }
         let parsed = match ProviderConfig::from_value(config) {
             Ok(parsed) => parsed,
             Err(diagnostics) => return diagnostics,
         };
         tracing::debug!(terraform_version, region = ?parsed.region, "configuring provider");
-        let clients = config::build_clients(parsed).await;
-        match clients {
+        match config::build_clients(parsed).await {
             Ok(clients) => {
-                // A second ConfigureProvider in the same process keeps the first clients.
-                let _ = self.clients.0.set(clients);
+                self.clients.configure(Configured::Ready {
+                    clients,
+                    default_tags_known: unknown.is_empty(),
+                });
                 Diagnostics::new()
             }
             Err(diagnostics) => diagnostics,
@@ -247,5 +339,66 @@ impl Provider for TodoProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::{Provider as _, ResourcePlan};
+
+    /// A provider block with `region` unknown (it depends on another resource).
+    fn unknown_region() -> Value {
+        let mut config = crate::plugin::model::conform(
+            Value::Object(BTreeMap::new()),
+            &config::schema().value_type(),
+        );
+        if let Value::Object(attributes) = &mut config {
+            attributes.insert("region".into(), Value::unknown());
+        }
+        config
+    }
+
+    #[tokio::test]
+    async fn unknown_connection_settings_send_no_call_and_keep_the_state() {
+        let provider = TodoProvider::new();
+        let diagnostics = provider.configure(&unknown_region(), "1.15.5").await;
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(provider.clients.for_plan().is_none(), "no AWS call at plan");
+        assert!(
+            matches!(provider.clients.for_read(), Ok(None)),
+            "state kept"
+        );
+        let error = provider
+            .clients
+            .get()
+            .expect_err("no clients to apply with");
+        let text = format!("{error:?}");
+        assert!(text.contains("region"), "{text}");
+        assert_eq!(
+            provider.clients.default_tags(),
+            Known::Value(BTreeMap::new())
+        );
+    }
+
+    #[test]
+    fn unknown_default_tags_plan_tags_all_unknown() {
+        let mut plan = ResourcePlan {
+            prior: None,
+            config: Value::Null,
+            planned: Value::Object(BTreeMap::from([
+                ("tags".to_owned(), Value::Null),
+                ("tags_all".to_owned(), Value::unknown()),
+            ])),
+            requires_replace: vec![],
+        };
+        tags::plan_tags_all(&mut plan, &Known::Unknown).unwrap();
+        assert!(plan.planned("tags_all").is_unknown());
+        tags::plan_tags_all(
+            &mut plan,
+            &Known::Value(BTreeMap::from([("a".into(), "b".into())])),
+        )
+        .unwrap();
+        assert!(!plan.planned("tags_all").is_unknown());
     }
 }

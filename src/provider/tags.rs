@@ -123,9 +123,15 @@ struct PlannedTagsAll {
 /// Plans `tags_all`: the default tags overlaid with `tags`, unknown until every tag is known.
 pub fn plan_tags_all(
     plan: &mut ResourcePlan,
-    default_tags: &BTreeMap<String, String>,
+    default_tags: &Known<BTreeMap<String, String>>,
 ) -> Result<(), Diagnostics> {
     let PlannedTags { tags } = plan.planned_model()?;
+    // Default tags that depend on values known only at apply: so does tags_all.
+    let Known::Value(default_tags) = default_tags else {
+        return plan.update_planned(&PlannedTagsAll {
+            tags_all: Known::Unknown,
+        });
+    };
     let tags_all = match tags {
         Known::Unknown => Known::Unknown,
         Known::Null => Known::Value(default_tags.clone()),

@@ -353,7 +353,10 @@ impl Resource for EcrRepository {
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
-        let (clients, state) = self.clients.with_model(state)?;
+        let Some(clients) = self.clients.for_read()? else {
+            return Ok(Some(state.clone()));
+        };
+        let state: RepositoryModel = from_value(state)?;
         let current =
             state_after_change(clients, &state, ctx, "Cannot read ECR repository").await?;
         if current.is_none() {

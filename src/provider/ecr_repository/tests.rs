@@ -195,8 +195,7 @@ async fn update_changes_only_what_differs() {
         Answer::ok(serde_json::json!({"lifecyclePolicyText": r#"{"rules":[]}"#})),
     );
     let clients = fake.start().await.unwrap_or_else(|e| panic!("{e}"));
-    let slot = ClientSlot::default();
-    let _ = slot.0.set(clients);
+    let slot = ClientSlot::ready(clients);
     let resource = EcrRepository::new(Arc::new(slot));
 
     let prior = repository();

@@ -528,7 +528,9 @@ impl Resource for FargateService {
     }
 
     async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
-        let clients = self.clients.get()?;
+        let Some(clients) = self.clients.for_read()? else {
+            return Ok(Some(state.clone()));
+        };
         let state: ServiceModel = from_value(state)?;
         let found = find_live_service(clients, &state.cluster, &state.name, ctx).await;
         let found = state_of(found, "Cannot read the ECS service", |remote| {

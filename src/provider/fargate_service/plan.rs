@@ -86,8 +86,8 @@ pub async fn plan_image_change(
 ) -> Result<Diagnostics, Diagnostics> {
     tags::plan_tags_all(plan, &slot.default_tags())?;
     plan_family(plan)?;
-    // Before ConfigureProvider (an unknown provider block), images cannot be checked yet.
-    let clients = slot.get().ok();
+    // While the provider's connection settings are unknown, images are checked at apply.
+    let clients = slot.for_plan();
     let (container_change, service_change) = changes(plan)?;
     let planned: PlannedImage = plan.planned_model()?;
     let prior: Option<PlannedImage> = plan.prior_model()?;

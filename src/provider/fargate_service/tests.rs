@@ -65,8 +65,7 @@ async fn refusing_with_default_tags(
     );
     let mut clients = fake.start().await.expect("fake endpoint");
     clients.default_tags = default_tags;
-    let slot = ClientSlot::default();
-    let _ = slot.0.set(clients);
+    let slot = ClientSlot::ready(clients);
     (fake, FargateService::new(Arc::new(slot)))
 }
 
