@@ -345,7 +345,7 @@ impl Provider for TodoProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::{Provider as _, ResourcePlan};
+    use crate::plugin::ResourcePlan;
 
     /// A provider block with `region` unknown (it depends on another resource).
     fn unknown_region() -> Value {
