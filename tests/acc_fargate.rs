@@ -643,6 +643,43 @@ fn pin_digest_records_the_digest_and_a_moved_tag_shows_as_drift() {
     assert_eq!(moved.service_arn, running.service_arn);
     assert!(moved.revision > running.revision);
     assert_eq!(f.state()["image_digest"], second);
+
+    // What is planned is what is applied: the tag moves again between a saved plan and its
+    // apply; the apply deploys the planned digest and says that the tag moved.
+    let third = f.push("stable", "third build");
+    f.acc.tf.run_ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-out=pinned.tfplan",
+        "-var",
+        "image_tag=stable",
+    ]);
+    let fourth = f.push("stable", "fourth build");
+    assert_ne!(third, fourth);
+    let out = f
+        .acc
+        .tf
+        .run_ok(&["apply", "-input=false", "-no-color", "pinned.tfplan"]);
+    let text = unwrap_lines(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    assert!(
+        text.contains("The image tag moved since the plan"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&fourth),
+        "the warning names the new digest: {text}"
+    );
+    assert_eq!(
+        f.running().image,
+        format!("{url}@{third}"),
+        "the planned digest runs"
+    );
+    assert_eq!(f.state()["image_digest"], third);
 }
 
 /// Scenario 7: destroy leaves no active service and none of the revisions it registered

@@ -114,6 +114,7 @@ mod tests {
             config: config.clone(),
             planned: config,
             requires_replace: vec![],
+            private: Default::default(),
         };
         plan_defaults_and_unknowns(&block(), &mut plan);
         assert_eq!(plan.planned("mode"), &s("MUTABLE"));
@@ -142,6 +143,7 @@ mod tests {
             config,
             planned: proposed,
             requires_replace: vec![],
+            private: Default::default(),
         };
         plan_defaults_and_unknowns(&block(), &mut plan);
         plan_replacements(&block(), &mut plan);
@@ -164,6 +166,7 @@ mod tests {
             config,
             planned: prior.clone(),
             requires_replace: vec![],
+            private: Default::default(),
         };
         plan_defaults_and_unknowns(&block(), &mut plan);
         plan_replacements(&block(), &mut plan);

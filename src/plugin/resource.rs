@@ -113,6 +113,9 @@ pub struct ResourcePlan {
     pub planned: Value,
     /// Attributes whose change forces replacement.
     pub requires_replace: Vec<AttributePath>,
+    /// The private state: the prior one (none on create); what it holds after
+    /// [`Resource::modify_plan`] is the planned private state that apply receives.
+    pub private: Private,
 }
 
 impl ResourcePlan {
@@ -342,8 +345,14 @@ pub trait Resource: Send + Sync + 'static {
     /// Creates the remote object.
     async fn create(&self, planned: &Value, ctx: &CallContext) -> Applied;
 
-    /// Reads the remote object; `Ok(None)` when it no longer exists.
-    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics>;
+    /// Reads the remote object; `Ok(None)` when it no longer exists. `private` is its private
+    /// state, which the read may update (the refreshed state's private state).
+    async fn read(
+        &self,
+        state: &Value,
+        private: &mut Private,
+        ctx: &CallContext,
+    ) -> Result<Option<Value>, Diagnostics>;
 
     /// Updates the remote object in place; `private` is the private state planned with it.
     async fn update(

@@ -342,7 +342,12 @@ impl Resource for EcsCluster {
         .await
     }
 
-    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        state: &Value,
+        _private: &mut Private,
+        ctx: &CallContext,
+    ) -> Result<Option<Value>, Diagnostics> {
         let Some(clients) = self.clients.for_read()? else {
             return Ok(Some(state.clone()));
         };

@@ -391,6 +391,7 @@ mod tests {
                 ("tags_all".to_owned(), Value::unknown()),
             ])),
             requires_replace: vec![],
+            private: Default::default(),
         };
         tags::plan_tags_all(&mut plan, &Known::Unknown).unwrap();
         assert!(plan.planned("tags_all").is_unknown());

@@ -109,13 +109,13 @@ handler!(configure_provider, |this, request| {
 
 // ReadResource: the state refreshed from the remote object (null when it is gone).
 handler!(read_resource, |this, request| {
-    let (new_state, diagnostics) = match this.read(&request).await {
-        Ok(state) => (Some(state), Diagnostics::new()),
-        Err((state, d)) => (state, d),
+    let (new_state, private, diagnostics) = match this.read(&request).await {
+        Ok((state, private)) => (Some(state), private, Diagnostics::new()),
+        Err((state, d)) => (state, request.private, d),
     };
     pb::read_resource::Response {
         new_state,
-        private: request.private,
+        private,
         ..pb::read_resource::Response::with_diagnostics(diagnostics)
     }
 });
@@ -125,10 +125,10 @@ handler!(plan_resource_change, |this, request| {
     let planned = this.plan(&request).await;
     pb::plan_resource_change::Response::from_result(
         planned,
-        |response, (planned, replace, warnings)| {
+        |response, (planned, replace, private, warnings)| {
             response.planned_state = Some(planned);
             response.requires_replace = replace.iter().map(path_to_proto).collect();
-            response.planned_private = request.prior_private;
+            response.planned_private = private;
             response.push_diagnostics(warnings);
         },
     )
@@ -238,7 +238,9 @@ async fn validate<T: ?Sized>(
     }
 }
 
-type PlanResult = (pb::DynamicValue, Vec<AttributePath>, Diagnostics);
+/// A plan's answer: the planned state, the paths forcing replacement, the planned private
+/// state, and warnings.
+type PlanResult = (pb::DynamicValue, Vec<AttributePath>, Vec<u8>, Diagnostics);
 
 impl ProviderService {
     /// The provider configuration of a request, decoded.
@@ -282,17 +284,19 @@ impl ProviderService {
     async fn read(
         &self,
         request: &pb::read_resource::Request,
-    ) -> Result<pb::DynamicValue, (Option<pb::DynamicValue>, Diagnostics)> {
+    ) -> Result<(pb::DynamicValue, Vec<u8>), (Option<pb::DynamicValue>, Diagnostics)> {
         let fail = |d: Diagnostics| (request.current_state.clone(), d);
         let entry = self.resource(&request.type_name).map_err(fail)?;
         let current =
             decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
         if current.is_null() {
-            return encode(Value::Null, &entry.ty, "state").map_err(fail);
+            let state = encode(Value::Null, &entry.ty, "state").map_err(fail)?;
+            return Ok((state, Vec::new()));
         }
+        let mut private = Private::from_bytes(&request.private);
         let refreshed = entry
             .implementation
-            .read(&current, &self.context())
+            .read(&current, &mut private, &self.context())
             .await
             .map_err(fail)?;
         let state = refreshed.unwrap_or(Value::Null);
@@ -302,7 +306,13 @@ impl ProviderService {
                 "remote object no longer exists; removing it from state"
             );
         }
-        encode(state, &entry.ty, "refreshed state").map_err(fail)
+        let private = if state.is_null() {
+            Vec::new()
+        } else {
+            private.to_bytes()
+        };
+        let state = encode(state, &entry.ty, "refreshed state").map_err(fail)?;
+        Ok((state, private))
     }
 
     async fn plan(
@@ -322,6 +332,7 @@ impl ProviderService {
             return Ok((
                 encode(Value::Null, &entry.ty, "plan")?,
                 vec![],
+                request.prior_private.clone(),
                 Diagnostics::new(),
             ));
         }
@@ -330,6 +341,7 @@ impl ProviderService {
             config,
             planned: proposed,
             requires_replace: Vec::new(),
+            private: Private::from_bytes(&request.prior_private),
         };
         plan::plan_defaults_and_unknowns(&entry.schema.block, &mut plan);
         let diagnostics = entry
@@ -343,7 +355,12 @@ impl ProviderService {
         plan.planned = model::conform(plan.planned, &entry.ty);
         plan::plan_replacements(&entry.schema.block, &mut plan);
         let planned = encode_conformed(&plan.planned, &entry.ty, "planned state")?;
-        Ok((planned, plan.requires_replace, diagnostics))
+        Ok((
+            planned,
+            plan.requires_replace,
+            plan.private.to_bytes(),
+            diagnostics,
+        ))
     }
 
     async fn apply(

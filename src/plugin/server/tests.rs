@@ -79,7 +79,12 @@ impl Resource for Thing {
         })
         .await
     }
-    async fn read(&self, state: &Value, _ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        state: &Value,
+        _private: &mut Private,
+        _ctx: &CallContext,
+    ) -> Result<Option<Value>, Diagnostics> {
         if state.attr("name").and_then(Value::as_str) == Some("gone") {
             return Ok(None);
         }

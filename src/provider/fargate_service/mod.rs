@@ -13,6 +13,7 @@ mod find;
 mod flatten;
 mod image;
 mod model;
+mod observed;
 mod plan;
 mod revisions;
 pub mod schema;
@@ -218,6 +219,31 @@ async fn deregister_owned(
 ) {
     deregister(clients, arn, ctx).await;
     registered.forget(arn);
+}
+
+/// Records what the pinned tag points at now, for the next plan (see `observed`). A tag that
+/// cannot be resolved (gone, or ECR not answering) keeps the last observation: the pinned
+/// image keeps running either way.
+async fn observe_pinned_tag(
+    clients: &AwsClients,
+    state: &ServiceModel,
+    private: &mut Private,
+    ctx: &CallContext,
+) {
+    let (url, tag) = (&state.repository_url, &state.image_tag);
+    match plan::resolve_image(clients, url, tag, true, ctx).await {
+        Ok(Some(digest)) => observed::ObservedImage {
+            repository_url: url.clone(),
+            image_tag: tag.clone(),
+            digest,
+        }
+        .record(private),
+        Ok(None) => {}
+        Err(d) => {
+            let reason = d.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>();
+            tracing::warn!(service = %state.name, %tag, ?reason, "cannot resolve the pinned tag; keeping the pinned digest");
+        }
+    }
 }
 
 /// The idempotency token of a CreateService: the same for a retry of the same create (the
@@ -527,11 +553,19 @@ impl Resource for FargateService {
         .await
     }
 
-    async fn read(&self, state: &Value, ctx: &CallContext) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        state: &Value,
+        private: &mut Private,
+        ctx: &CallContext,
+    ) -> Result<Option<Value>, Diagnostics> {
         let Some(clients) = self.clients.for_read()? else {
             return Ok(Some(state.clone()));
         };
         let state: ServiceModel = from_value(state)?;
+        if state.pin_digest == Some(true) {
+            observe_pinned_tag(clients, &state, private, ctx).await;
+        }
         let found = find_live_service(clients, &state.cluster, &state.name, ctx).await;
         let found = state_of(found, "Cannot read the ECS service", |remote| {
             flatten_service(remote, Some(&state), &state.cluster, &clients.default_tags)

@@ -1,13 +1,14 @@
 //! Planning `todo_fargate_service`: `plan_image_change` computes `image` (and, with
-//! `pin_digest`, its digest), refuses a tag that was never pushed, and decides whether the
-//! apply registers a new task definition revision; the shared rules have already filled in
-//! defaults and unknown computed values.
+//! `pin_digest`, its digest: the one the last refresh saw, see `observed`), refuses a tag that
+//! was never pushed, and decides whether the apply registers a new task definition revision;
+//! the shared rules have already filled in defaults and unknown computed values.
 
 use super::image::ecr_location;
 use super::model::{
     FamilySource, ImageOutputs, PlannedFamily, PlannedImage, RevisionInputs, RevisionOutputs,
     ServiceInputs,
 };
+use super::observed::ObservedImage;
 use super::schema::{default_family, image_tag_path};
 use crate::plugin::{AttributePath, CallContext, Diagnostic, Diagnostics, Known, ResourcePlan};
 use crate::provider::ClientSlot;
@@ -109,26 +110,22 @@ pub async fn plan_image_change(
         .map_or(Known::Null, |p| p.image_digest.clone());
 
     let mut digest: Option<String> = None;
-    let mut warnings = Diagnostics::new();
-    if let (Some((url, tag, pin)), Some(clients)) = (known, clients)
-        && (image_changes || pin)
-    {
-        // Check the tag when the image changes, and re-resolve pinned digests every plan.
-        match resolve_image(clients, url, tag, pin, ctx).await {
-            Ok(found) => digest = found,
-            Err(d) if !image_changes => {
-                // Only the pinned digest was being re-checked: the pinned image keeps running
-                // even if its tag has gone since (say, expired by a lifecycle policy), so that
-                // must not block unrelated plans.
-                for diagnostic in d {
-                    warnings.push(diagnostic.into_warning());
-                }
-                digest = prior_digest.as_ref().cloned();
+    match known {
+        // A new image: the tag must exist (refused here, before anything changes). A pinned
+        // digest is left for the apply to resolve: the tag may move before then.
+        Some((url, tag, pin)) if image_changes => {
+            if let Some(clients) = clients {
+                resolve_image(clients, url, tag, pin, ctx).await?;
             }
-            Err(d) => return Err(d),
         }
+        // The same pinned tag: the digest the last refresh saw (ECR is not asked here, so the
+        // plan Terraform makes again during apply shows the same digest).
+        Some((url, tag, true)) => {
+            digest = ObservedImage::digest_of(&plan.private, url, tag)
+                .or_else(|| prior_digest.as_ref().cloned());
+        }
+        _ => {}
     }
-
     let pinned_moved = known.is_some_and(|(_, _, pin)| pin)
         && digest.is_some()
         && prior_digest
@@ -139,7 +136,7 @@ pub async fn plan_image_change(
             image: Known::Unknown,
             image_digest: Known::Unknown,
         },
-        Some((url, _, true)) => match &digest {
+        Some((url, _, true)) if !image_changes => match &digest {
             Some(d) => ImageOutputs {
                 image: Known::Value(format!("{url}@{d}")),
                 image_digest: Known::Value(d.clone()),
@@ -148,6 +145,10 @@ pub async fn plan_image_change(
                 image: Known::Unknown,
                 image_digest: Known::Unknown,
             },
+        },
+        Some((_, _, true)) => ImageOutputs {
+            image: Known::Unknown,
+            image_digest: Known::Unknown,
         },
         Some((url, tag, false)) => ImageOutputs {
             image: Known::Value(format!("{url}:{tag}")),
@@ -173,5 +174,5 @@ pub async fn plan_image_change(
             plan.update_planned(&kept)?;
         }
     }
-    Ok(warnings)
+    Ok(Diagnostics::new())
 }
