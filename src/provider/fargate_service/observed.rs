@@ -24,11 +24,7 @@ pub struct ObservedImage {
 
 impl ObservedImage {
     /// The digest recorded for `repository_url:image_tag`, if that is what was observed.
-    pub fn digest_of<'a>(
-        private: &'a Private,
-        repository_url: &str,
-        image_tag: &str,
-    ) -> Option<String> {
+    pub fn digest_of(private: &Private, repository_url: &str, image_tag: &str) -> Option<String> {
         let observed: ObservedImage = private.get(KEY).ok().flatten()?;
         (observed.repository_url == repository_url && observed.image_tag == image_tag)
             .then_some(observed.digest)
