@@ -216,6 +216,11 @@ fn schema() -> Schema {
         )
         .attribute(
             Attribute::optional("registry_id", Type::String)
+                .validate(Validator::Pattern {
+                    regex: r"^[0-9]{12}$",
+                    meaning: "an AWS account ID (12 digits)",
+                })
+                .subject("registry ID")
                 .describe("The registry (account) ID; the caller's account when unset."),
         )
         .attribute(

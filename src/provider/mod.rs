@@ -402,4 +402,57 @@ mod tests {
         .unwrap();
         assert!(!plan.planned("tags_all").is_unknown());
     }
+
+    /// Every string attribute a configuration sets, with its path, in `block`.
+    fn configurable_strings<'a>(
+        block: &'a crate::plugin::Block,
+        path: &str,
+        found: &mut Vec<(String, &'a crate::plugin::Attribute)>,
+    ) {
+        use crate::plugin::schema::AttributeMode;
+        for attribute in &block.attributes {
+            if attribute.ty == crate::plugin::Type::String
+                && attribute.mode != AttributeMode::Computed
+            {
+                found.push((format!("{path}{}", attribute.name), attribute));
+            }
+        }
+        for nested in &block.blocks {
+            configurable_strings(&nested.block, &format!("{path}{}.", nested.name), found);
+        }
+    }
+
+    #[test]
+    fn empty_strings_are_refused_at_validate_never_turned_into_null() {
+        // What a configuration sets is what the state records: an optional string given as
+        // "" would read back from AWS as unset (null), so every one refuses "" at validate.
+        let provider = TodoProvider::new();
+        let mut schemas: Vec<(&str, Schema)> = provider
+            .resources()
+            .iter()
+            .map(|r| (r.type_name(), r.schema()))
+            .collect();
+        schemas.extend(
+            provider
+                .data_sources()
+                .iter()
+                .map(|d| (d.type_name(), d.schema())),
+        );
+        let mut accepted = Vec::new();
+        for (type_name, schema) in &schemas {
+            let mut strings = Vec::new();
+            configurable_strings(&schema.block, "", &mut strings);
+            for (path, attribute) in strings {
+                let empty = Value::from("");
+                let refused = attribute
+                    .validators
+                    .iter()
+                    .any(|v| !v.check(&empty).is_empty());
+                if !refused {
+                    accepted.push(format!("{type_name}.{path}"));
+                }
+            }
+        }
+        assert!(accepted.is_empty(), "these accept \"\": {accepted:?}");
+    }
 }

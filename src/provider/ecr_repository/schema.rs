@@ -81,6 +81,8 @@ pub(super) fn schema() -> Schema {
             Attribute::optional_computed("kms_key", Type::String)
                 .stable()
                 .requires_replace()
+                .validate(Validator::Arn(&["kms"]))
+                .subject("KMS key ARN")
                 .describe(
                     "KMS key ARN when `encryption_type` is `KMS`; AWS's managed `aws/ecr` key when \
                      unset.",

@@ -197,6 +197,8 @@ pub fn schema() -> Schema {
         )
         .attribute(
             Attribute::optional("log_stream_prefix", Type::String)
+                .validate(Validator::Length(1, 512))
+                .subject("log stream prefix")
                 .describe("awslogs stream prefix (the container name when unset). Needs `log_group`."),
         )
         .attribute(
