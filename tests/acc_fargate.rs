@@ -419,32 +419,11 @@ fn out_of_band_changes_show_as_drift() {
 
     // Someone registers another revision of the family with another image and points the
     // service at it.
-    let td = f.acc.aws.task_definition(&managed.task_definition_arn);
-    let mut container = td.container_definitions()[0].clone();
-    container.image = Some(format!("{url}:other"));
-    let registered = f
-        .acc
-        .aws
-        .block_on(
-            f.acc
-                .aws
-                .ecs
-                .register_task_definition()
-                .family(f.family())
-                .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
-                .set_network_mode(td.network_mode().cloned())
-                .set_cpu(td.cpu().map(str::to_string))
-                .set_memory(td.memory().map(str::to_string))
-                .set_runtime_platform(td.runtime_platform().cloned())
-                .container_definitions(container)
-                .send(),
-        )
-        .unwrap_or_else(|e| panic!("RegisterTaskDefinition: {}", aws_error(&e)));
-    let out_of_band = registered
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .expect("new revision ARN")
-        .to_string();
+    let other = format!("{url}:other");
+    let out_of_band =
+        f.acc
+            .aws
+            .register_like(&managed.task_definition_arn, &f.family(), Some(&other));
     f.acc
         .aws
         .block_on(
@@ -708,28 +687,10 @@ fn destroy_leaves_no_service_and_no_active_revision() {
     );
 
     // Someone else registers a revision in the same family: it is theirs.
-    let td = f.acc.aws.task_definition(&registered.task_definition_arn);
     let foreign = f
         .acc
         .aws
-        .block_on(
-            f.acc
-                .aws
-                .ecs
-                .register_task_definition()
-                .family(f.family())
-                .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
-                .set_network_mode(td.network_mode().cloned())
-                .set_cpu(td.cpu().map(str::to_string))
-                .set_memory(td.memory().map(str::to_string))
-                .set_container_definitions(Some(td.container_definitions().to_vec()))
-                .send(),
-        )
-        .unwrap_or_else(|e| panic!("RegisterTaskDefinition: {}", aws_error(&e)))
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .expect("the foreign revision's ARN")
-        .to_string();
+        .register_like(&registered.task_definition_arn, &f.family(), None);
 
     f.acc.tf.destroy(&[("image_tag", "two")]);
     assert!(f.acc.tf.state_addresses().is_empty(), "state after destroy");

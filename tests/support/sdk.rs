@@ -129,6 +129,33 @@ impl Aws {
         .unwrap_or_else(|| panic!("DescribeTaskDefinition {arn}: no task definition"))
     }
 
+    /// Registers a revision in `family` the way someone outside Terraform would: a copy of the
+    /// revision `template` (its sizes, platform and container), running `image` when given.
+    /// Returns the new revision's ARN.
+    pub fn register_like(&self, template: &str, family: &str, image: Option<&str>) -> String {
+        let td = self.task_definition(template);
+        let mut containers = td.container_definitions().to_vec();
+        if let (Some(image), Some(container)) = (image, containers.first_mut()) {
+            container.image = Some(image.to_owned());
+        }
+        let request = self
+            .ecs
+            .register_task_definition()
+            .family(family)
+            .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
+            .set_network_mode(td.network_mode().cloned())
+            .set_cpu(td.cpu().map(str::to_string))
+            .set_memory(td.memory().map(str::to_string))
+            .set_runtime_platform(td.runtime_platform().cloned())
+            .set_container_definitions(Some(containers));
+        self.block_on(request.send())
+            .unwrap_or_else(|e| panic!("RegisterTaskDefinition {family}: {}", aws_error(&e)))
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap_or_else(|| panic!("RegisterTaskDefinition {family}: no ARN"))
+            .to_string()
+    }
+
     /// What the ACTIVE service `cluster/name` runs; panics if ECS has no active such service,
     /// if it has no PRIMARY deployment, or if its task definition has not exactly one container.
     pub fn running(&self, cluster: &str, name: &str) -> Running {
