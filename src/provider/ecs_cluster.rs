@@ -387,7 +387,8 @@ impl Resource for EcsCluster {
             tags::sync_ecs_tags(clients, &current.arn, &current.tags, &wanted, ctx).await
         }
         .await;
-        let state = state_after_change(clients, &planned_model, ctx).await;
+        // Whatever happened, record the cluster as it now is (even after StopProvider).
+        let state = state_after_change(clients, &planned_model, &CallContext::detached()).await;
         update_outcome(result, state, prior, "ECS cluster", name)
     }
 

@@ -386,9 +386,14 @@ impl Resource for EcrRepository {
             Err(d) => return Applied::failed(Some(prior.clone()), d),
         };
         let result = update_repository(clients, &prior_model, &planned, ctx).await;
-        // Whatever happened, record the repository as it now is.
-        let state =
-            state_after_change(clients, &planned, ctx, "Cannot update ECR repository").await;
+        // Whatever happened, record the repository as it now is (even after StopProvider).
+        let state = state_after_change(
+            clients,
+            &planned,
+            &CallContext::detached(),
+            "Cannot update ECR repository",
+        )
+        .await;
         update_outcome(result, state, prior, "ECR repository", &planned.name)
     }
 
