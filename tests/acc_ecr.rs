@@ -10,19 +10,14 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
-use aws_sdk_ecr::types::{ImageTagMutability, Repository};
+use aws_sdk_ecr::types::ImageTagMutability;
 use serde_json::Value;
 use support::aws::aws_error;
 use support::fixture::{Acc, DEFAULT_TAGS, named_resource, scenario};
 use support::maps::{map, string_map};
+use support::stub::{HungEndpoint, StubEndpoint};
 use support::terraform::REQUIRED_PROVIDERS;
 use support::{PROVIDER, Terraform, line_of, require_acc, unwrap_lines};
 
@@ -33,103 +28,14 @@ fn repository_tf(name: &str, extra: &str) -> String {
     named_resource("todo_ecr_repository", "r", name, extra)
 }
 
-/// The repository queries of these scenarios, on the shared fixture.
+/// The repository scenarios' own steps, on the shared fixture (the ECR queries are in
+/// `support::ecr`).
 impl Acc {
     /// Destroy, then the state must be empty and the emulator must report none of this run's
     /// repositories.
     fn destroy_clean(&self) {
         self.destroy_to_empty_state();
         self.assert_no_repositories();
-    }
-
-    /// The emulator reports none of this run's repositories.
-    fn assert_no_repositories(&self) {
-        self.assert_none_left("repositories", self.aws.repositories());
-    }
-
-    /// The repository as the emulator reports it, `None` if it does not exist.
-    fn repository(&self, name: &str) -> Option<Repository> {
-        let result = self.aws.block_on(
-            self.aws
-                .ecr
-                .describe_repositories()
-                .repository_names(name)
-                .send(),
-        );
-        match result {
-            Ok(out) => out
-                .repositories()
-                .iter()
-                .find(|r| r.repository_name() == Some(name))
-                .cloned(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_repository_not_found_exception()) =>
-            {
-                None
-            }
-            Err(e) => panic!(
-                "{}: DescribeRepositories {name}: {}",
-                self.kind,
-                aws_error(&e)
-            ),
-        }
-    }
-
-    fn existing(&self, name: &str) -> Repository {
-        self.repository(name).unwrap_or_else(|| {
-            panic!(
-                "{}: the emulator does not report repository {name}",
-                self.kind
-            )
-        })
-    }
-
-    /// ListTagsForResource of `arn`.
-    fn tags(&self, arn: &str) -> BTreeMap<String, String> {
-        self.aws
-            .block_on(
-                self.aws
-                    .ecr
-                    .list_tags_for_resource()
-                    .resource_arn(arn)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("{}: ListTagsForResource: {}", self.kind, aws_error(&e)))
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect()
-    }
-
-    /// GetLifecyclePolicy's text.
-    fn lifecycle_policy(&self, name: &str) -> String {
-        self.aws
-            .block_on(
-                self.aws
-                    .ecr
-                    .get_lifecycle_policy()
-                    .repository_name(name)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("{}: GetLifecyclePolicy: {}", self.kind, aws_error(&e)))
-            .lifecycle_policy_text()
-            .expect("policy text")
-            .to_owned()
-    }
-
-    /// PutLifecyclePolicy outside Terraform.
-    fn put_lifecycle_policy(&self, name: &str, text: &str) {
-        self.aws
-            .block_on(
-                self.aws
-                    .ecr
-                    .put_lifecycle_policy()
-                    .repository_name(name)
-                    .lifecycle_policy_text(text)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("{}: PutLifecyclePolicy: {}", self.kind, aws_error(&e)));
     }
 
     /// The state's attributes of [`ADDRESS`].
@@ -145,7 +51,7 @@ fn create_with_defaults(acc: &Acc) {
     acc.config("", &repository_tf(&name, ""));
     acc.apply_clean();
 
-    let remote = acc.existing(&name);
+    let remote = acc.existing_repository(&name);
     assert_eq!(
         remote.image_tag_mutability(),
         Some(&ImageTagMutability::Mutable),
@@ -195,7 +101,10 @@ fn update_in_place(acc: &Acc) {
     );
     acc.apply_clean();
     let arn = acc.state()["arn"].as_str().expect("arn").to_owned();
-    assert_eq!(acc.tags(&arn), map(&[("keep", "1"), ("gone", "x")]));
+    assert_eq!(
+        acc.repository_tags(&arn),
+        map(&[("keep", "1"), ("gone", "x")])
+    );
 
     acc.config(
         "",
@@ -221,7 +130,7 @@ fn update_in_place(acc: &Acc) {
         "{}: the ARN is unchanged",
         acc.kind
     );
-    let remote = acc.existing(&name);
+    let remote = acc.existing_repository(&name);
     assert_eq!(remote.repository_arn(), Some(arn.as_str()));
     assert_eq!(
         remote.image_tag_mutability(),
@@ -238,7 +147,7 @@ fn update_in_place(acc: &Acc) {
         acc.kind
     );
     let expected = map(&[("keep", "2"), ("added", "y")]);
-    assert_eq!(acc.tags(&arn), expected, "{}: tags", acc.kind);
+    assert_eq!(acc.repository_tags(&arn), expected, "{}: tags", acc.kind);
     assert_eq!(string_map(&state["tags_all"]), expected);
     acc.destroy_clean();
 }
@@ -260,7 +169,7 @@ fn rename_replaces(acc: &Acc) {
         "{}: {old} is still there",
         acc.kind
     );
-    let remote = acc.existing(&new);
+    let remote = acc.existing_repository(&new);
     assert_eq!(acc.state()["name"], new.as_str());
     assert_eq!(acc.state()["arn"].as_str(), remote.repository_arn());
     assert_ne!(acc.state()["arn"], old_arn);
@@ -311,7 +220,7 @@ fn import_then_empty_plan(acc: &Acc) {
     assert_eq!(state["image_tag_mutability"], "IMMUTABLE");
     assert_eq!(
         state["arn"].as_str(),
-        acc.existing(&cli).repository_arn(),
+        acc.existing_repository(&cli).repository_arn(),
         "{}",
         acc.kind
     );
@@ -336,7 +245,7 @@ fn import_then_empty_plan(acc: &Acc) {
     acc.apply_clean();
     assert_eq!(
         acc.tf.state_resource("todo_ecr_repository.b")["arn"].as_str(),
-        acc.existing(&block).repository_arn()
+        acc.existing_repository(&block).repository_arn()
     );
     acc.destroy_clean();
 }
@@ -362,7 +271,7 @@ fn out_of_band_delete_recreates(acc: &Acc) {
     let (actions, _) = acc.planned_actions(ADDRESS);
     assert_eq!(actions, ["create"], "{}", acc.kind);
     acc.apply_clean();
-    let remote = acc.existing(&name);
+    let remote = acc.existing_repository(&name);
     assert_eq!(acc.state()["arn"].as_str(), remote.repository_arn());
     acc.destroy_clean();
 }
@@ -395,7 +304,7 @@ fn out_of_band_mutability_is_reverted(acc: &Acc) {
     assert_eq!(change["change"]["after"]["image_tag_mutability"], "MUTABLE");
     acc.apply_clean();
     assert_eq!(
-        acc.existing(&name).image_tag_mutability(),
+        acc.existing_repository(&name).image_tag_mutability(),
         Some(&ImageTagMutability::Mutable),
         "{}",
         acc.kind
@@ -590,7 +499,7 @@ fn default_tags_merge(acc: &Acc) {
     );
     let arn = state["arn"].as_str().expect("arn").to_owned();
     assert_eq!(
-        acc.tags(&arn),
+        acc.repository_tags(&arn),
         expected,
         "{}: ListTagsForResource",
         acc.kind
@@ -760,7 +669,7 @@ fn scan_on_push_turned_off(acc: &Acc) {
         )
     };
     let remote_scan_on_push = || {
-        acc.existing(&name)
+        acc.existing_repository(&name)
             .image_scanning_configuration()
             .map(|c| c.scan_on_push())
     };
@@ -782,101 +691,6 @@ fn scan_on_push_turned_off(acc: &Acc) {
     assert_eq!(acc.state()["scan_on_push"], false, "{}", acc.kind);
     assert_eq!(acc.state()["arn"], arn, "{}: updated in place", acc.kind);
     acc.destroy_clean();
-}
-
-/// A local HTTP endpoint answering every request with a fixed status and JSON body, counting
-/// the requests; stopped on drop.
-struct StubEndpoint {
-    port: u16,
-    requests: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl StubEndpoint {
-    fn start(status: u16, body: &'static str) -> StubEndpoint {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("address").port();
-        let requests = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (count, stopping) = (requests.clone(), stop.clone());
-        let thread = thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                if serve(stream, status, body) {
-                    count.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        });
-        StubEndpoint {
-            port,
-            requests,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for StubEndpoint {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Reads one request (head and Content-Length body) and answers it; false if nothing came.
-fn serve(mut stream: TcpStream, status: u16, body: &str) -> bool {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 4096];
-    let header_end = loop {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-        }
-        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while raw.len() < header_end + length {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-        }
-    }
-    let reason = if status == 501 {
-        "Not Implemented"
-    } else {
-        "OK"
-    };
-    let response = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes());
-    true
 }
 
 /// LocalStack's free core answers 501 for ECR: the error says so and names what to use instead.
@@ -919,9 +733,8 @@ fn localstack_free_core_501_is_explained() {
 fn call_time_limits_end_a_hung_endpoint() {
     require_acc();
     // Bound, never accepted: connections queue in the backlog, requests are never answered.
-    let hung = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    let url = format!("http://{}", hung.local_addr().expect("address"));
-    let mut tf = Terraform::with_endpoint(&url, PROVIDER);
+    let hung = HungEndpoint::start();
+    let mut tf = Terraform::with_endpoint(&hung.url(), PROVIDER);
     tf.set_timeout(Duration::from_secs(60));
     let write = |limits: &str| {
         tf.write(

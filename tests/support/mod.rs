@@ -34,6 +34,7 @@
 #![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod aws;
+pub mod ecr;
 pub mod emulator;
 pub mod fixture;
 mod http;
@@ -42,6 +43,7 @@ pub mod plan;
 pub mod process;
 pub mod proxy;
 pub mod sdk;
+pub mod stub;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
