@@ -164,10 +164,10 @@ pub const UNCERTAIN_CREATE_GRACE: Duration = Duration::from_secs(10);
 /// How long a read-back polls through transient errors (throttling, 5xx, time-outs).
 const READ_BACK_TIME: Duration = Duration::from_secs(60);
 
-/// Reads an object back after a write, so that the state records what the write did: "not
-/// found" is asked again for up to `grace` (after a create: [`CREATE_VISIBILITY_GRACE`] or
-/// [`UNCERTAIN_CREATE_GRACE`]; after other writes: zero); transient errors are retried for a
-/// bounded time. `find` should
+/// Reads an object back after a write, so that the state records what the write did. After a
+/// create (`grace` of [`CREATE_VISIBILITY_GRACE`] or [`UNCERTAIN_CREATE_GRACE`]), "not found"
+/// and transient errors are asked again until the grace ends; after other writes (`grace`
+/// zero), transient errors are retried for [`READ_BACK_TIME`]. An error means "cannot tell". `find` should
 /// run its calls under [`CallContext::detached`], so that StopProvider does not interrupt the
 /// read that records a finished write.
 pub async fn read_back<T, F, Fut>(grace: Duration, mut find: F) -> Result<Option<T>, CallError>
@@ -179,13 +179,16 @@ where
     let delays = (Duration::from_millis(500), Duration::from_secs(5));
     if !grace.is_zero() {
         let visible = Poller::new(grace).delays(delays.0, delays.1);
-        match visible.until_found(&detached, &mut find, classify).await {
-            Ok(found) => return Ok(Some(found)),
-            Err(WaitError::Failed(error)) => return Err(error),
-            // Still not reported after the grace: the read below tells "gone" from "cannot
-            // tell".
-            Err(_) => {}
-        }
+        return match visible.until_found(&detached, &mut find, classify).await {
+            Ok(found) => Ok(Some(found)),
+            Err(WaitError::Failed(error))
+            | Err(WaitError::Timeout {
+                last_error: Some(error),
+                ..
+            }) => Err(error),
+            // Not reported within the grace: it does not exist.
+            Err(_) => Ok(None),
+        };
     }
     // Any answer ends this wait; only transient errors make it poll again.
     let retried = Poller::new(READ_BACK_TIME).delays(delays.0, delays.1);

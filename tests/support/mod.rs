@@ -27,6 +27,9 @@
 //! - [`process`]: process-tree and socket inspection through `/proc` (Linux).
 //! - [`proxy`]: a fault-injecting proxy (mitmproxy) between the provider and an emulator:
 //!   throttling, 5xx, hung and held-back answers per AWS operation, with counters.
+//! - [`ecr`]: ECR queries on [`fixture::Acc`]: a repository, its tags, its lifecycle policy.
+//! - [`stub`]: stand-in endpoints on 127.0.0.1: a fixed answer with a request count, and a hung
+//!   port.
 //!
 //! Each test binary uses only part of this module, hence the `dead_code`, `unused_imports` and
 //! `unused_macros` allowances.
