@@ -27,6 +27,7 @@ pub mod ecs_cluster;
 #[cfg(test)]
 mod fake_aws;
 pub mod fargate_service;
+pub mod functions;
 pub mod tags;
 pub mod test_hooks;
 pub mod validate;

@@ -38,7 +38,7 @@ fn number(n: i64) -> Value {
 }
 
 /// Checks a repository URL: a repository without scheme, tag or digest.
-fn check_repository_url(url: &str) -> Result<(), String> {
+pub fn check_repository_url(url: &str) -> Result<(), String> {
     let has_reference = url.contains('@')
         || url
             .rsplit('/')
