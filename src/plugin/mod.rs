@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod docs;
+pub mod function;
 pub mod handshake;
 pub mod logging;
 pub mod model;
@@ -18,6 +19,7 @@ pub mod validator;
 pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
+pub use function::{Function, FunctionError, Parameter, Signature};
 pub use model::{Known, ModelError};
 pub use private::Private;
 pub use resource::{

@@ -99,6 +99,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The data source types.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+
+    /// The provider functions; none by default.
+    fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
+        Vec::new()
+    }
 }
 
 /// A planned change that a resource may adjust in [`Resource::modify_plan`].

@@ -3,10 +3,13 @@
 //! a tag or digest, and splitting one back into its parts. Each is the inverse of the other for
 //! every URI `image_uri` builds.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::ecr_image::{check_image_digest, check_image_tag};
 use super::fargate_service::schema::check_repository_url;
+use crate::plugin::{Function, FunctionError, Parameter, Signature, Type, Value};
 
 /// Why a function call failed, and which argument (0-based) caused it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,6 +100,111 @@ pub fn parse_image_uri(uri: &str) -> Result<ImageUriParts, ArgumentError> {
     })
 }
 
+impl From<ArgumentError> for FunctionError {
+    fn from(error: ArgumentError) -> Self {
+        FunctionError {
+            message: error.message,
+            argument: Some(error.argument),
+        }
+    }
+}
+
+/// The string argument at `index` (the server guarantees known, non-null strings).
+fn string_argument(arguments: &[Value], index: usize) -> Result<&str, FunctionError> {
+    arguments
+        .get(index)
+        .and_then(Value::as_str)
+        .ok_or_else(|| FunctionError {
+            message: format!("argument {} must be a string", index + 1),
+            argument: Some(index),
+        })
+}
+
+/// `provider::todo::image_uri(repository_url, reference)`.
+pub struct ImageUriFunction;
+
+impl Function for ImageUriFunction {
+    fn name(&self) -> &'static str {
+        "image_uri"
+    }
+
+    fn signature(&self) -> Signature {
+        Signature {
+            summary: "The image URI of a repository and a tag or digest.",
+            description: "Returns `<repository_url>:<tag>`, or `<repository_url>@<digest>` when \
+                          `reference` is a digest (`sha256:` and 64 hex digits). Fails on a tag \
+                          ECR would refuse, a malformed digest, or a repository URL that \
+                          already holds a tag or digest.",
+            parameters: vec![
+                Parameter {
+                    name: "repository_url",
+                    ty: Type::String,
+                    description: "A repository URL without tag or digest, such as \
+                                  `123456789012.dkr.ecr.eu-central-1.amazonaws.com/todo-service`.",
+                },
+                Parameter {
+                    name: "reference",
+                    ty: Type::String,
+                    description: "A tag (such as a short git SHA) or a digest (`sha256:...`).",
+                },
+            ],
+            returns: Type::String,
+        }
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        let url = string_argument(arguments, 0)?;
+        let reference = string_argument(arguments, 1)?;
+        Ok(Value::from(image_uri(url, reference)?))
+    }
+}
+
+/// The object type `parse_image_uri` returns.
+fn image_uri_parts_type() -> Type {
+    Type::object(
+        ["registry", "repository", "tag", "digest"]
+            .into_iter()
+            .map(|name| (name.to_owned(), Type::String)),
+    )
+}
+
+/// `provider::todo::parse_image_uri(uri)`.
+pub struct ParseImageUriFunction;
+
+impl Function for ParseImageUriFunction {
+    fn name(&self) -> &'static str {
+        "parse_image_uri"
+    }
+
+    fn signature(&self) -> Signature {
+        Signature {
+            summary: "The parts of an image URI.",
+            description: "Returns `{ registry, repository, tag, digest }` (null where the URI has \
+                          no such part): the inverse of `image_uri`. The first path component is \
+                          the registry when it looks like a host (it holds a `.` or `:`, or is \
+                          `localhost`).",
+            parameters: vec![Parameter {
+                name: "uri",
+                ty: Type::String,
+                description: "An image URI, such as \
+                              `123456789012.dkr.ecr.eu-central-1.amazonaws.com/todo-service:3f2a1bc`.",
+            }],
+            returns: image_uri_parts_type(),
+        }
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        let parts = parse_image_uri(string_argument(arguments, 0)?)?;
+        let text = |part: Option<String>| part.map_or(Value::Null, Value::from);
+        Ok(Value::Object(BTreeMap::from([
+            ("registry".to_owned(), text(parts.registry)),
+            ("repository".to_owned(), Value::from(parts.repository)),
+            ("tag".to_owned(), text(parts.tag)),
+            ("digest".to_owned(), text(parts.digest)),
+        ])))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -183,6 +291,25 @@ mod tests {
             "[A-Za-z0-9_][A-Za-z0-9._-]{0,40}",
             "[0-9a-f]{64}".prop_map(|hex| format!("sha256:{hex}")),
         ]
+    }
+
+    #[test]
+    fn the_functions_take_and_give_values() {
+        let uri = ImageUriFunction
+            .call(&[Value::from(URL), Value::from("v1")])
+            .unwrap();
+        assert_eq!(uri.as_str(), Some(format!("{URL}:v1").as_str()));
+        let error = ImageUriFunction
+            .call(&[Value::from(URL), Value::from("-x")])
+            .unwrap_err();
+        assert_eq!(error.argument, Some(1));
+        let parts = ParseImageUriFunction.call(&[uri]).unwrap();
+        assert_eq!(
+            parts.attr("repository").and_then(Value::as_str),
+            Some("todo-service")
+        );
+        assert_eq!(parts.attr("tag").and_then(Value::as_str), Some("v1"));
+        assert!(parts.attr("digest").is_some_and(Value::is_null));
     }
 
     proptest! {

@@ -344,6 +344,13 @@ impl Provider for TodoProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
     }
+
+    fn functions(&self) -> Vec<Arc<dyn crate::plugin::Function>> {
+        vec![
+            Arc::new(functions::ImageUriFunction),
+            Arc::new(functions::ParseImageUriFunction),
+        ]
+    }
 }
 
 #[cfg(test)]
