@@ -1,4 +1,4 @@
-//! Writes the provider's registry documentation (`index.md`, `resources/*.md`,
+//! Writes the provider's registry documentation (`index.md`, `resources/*.md`, `functions/*.md`,
 //! `data-sources/*.md`) into a directory, `docs` unless another is given:
 //!
 //! ```text
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 2] = ["resources", "data-sources"];
+const GENERATED_DIRS: [&str; 3] = ["resources", "data-sources", "functions"];
 
 fn main() -> ExitCode {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".to_owned()));

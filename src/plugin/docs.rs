@@ -15,6 +15,7 @@
 
 use std::fmt::Write as _;
 
+use super::function::Function;
 use super::schema::{Attribute, AttributeMode, Block, NestedBlock, Nesting, Schema};
 use super::value::{Type, Value};
 
@@ -206,6 +207,55 @@ fn front_matter(out: &mut String, title: &str, description: &str) {
         }
     }
     out.push_str("---\n\n");
+}
+
+/// A provider function's page (`docs/functions/<name>.md`), in the registry's layout: the
+/// summary, an example, the signature, the arguments and the result.
+pub fn render_function_page(provider: &str, function: &dyn Function, example_hcl: &str) -> String {
+    let name = function.name();
+    let signature = function.signature();
+    let mut out = String::new();
+    front_matter(
+        &mut out,
+        &format!("{name} function - {provider}"),
+        signature.summary,
+    );
+    let _ = writeln!(out, "# function: {name}\n");
+    paragraph(&mut out, signature.description);
+    example(&mut out, example_hcl);
+    let parameters: Vec<String> = signature
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_label(&p.ty)))
+        .collect();
+    let returns = type_label(&signature.returns);
+    let _ = writeln!(
+        out,
+        "## Signature\n\n```text\n{name}({}) {returns}\n```\n\n## Arguments\n",
+        parameters.join(", ")
+    );
+    for (index, parameter) in signature.parameters.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. `{}` ({}) {}",
+            index + 1,
+            parameter.name,
+            type_label(&parameter.ty),
+            one_line(parameter.description)
+        );
+    }
+    let _ = writeln!(out, "\n## Result\n\n{returns}");
+    if let Type::Object(object) = &signature.returns {
+        out.push('\n');
+        for (attribute, ty) in &object.attributes {
+            let _ = writeln!(
+                out,
+                "- `{attribute}` ({}, null when absent)",
+                type_label(ty)
+            );
+        }
+    }
+    finish(out)
 }
 
 /// A paragraph of Markdown followed by a blank line; nothing when empty.

@@ -6,7 +6,7 @@
 //! `docs_up_to_date` test fails while `docs/` differs from what [`render_all`] produces.
 
 use crate::plugin::Provider;
-use crate::plugin::docs::{Page, PageKind, render_index, render_page};
+use crate::plugin::docs::{Page, PageKind, render_function_page, render_index, render_page};
 
 use super::TodoProvider;
 
@@ -266,7 +266,37 @@ pub fn render_all() -> Vec<(String, String)> {
             data_source_extras(type_name),
         ));
     }
+    for function in provider.functions() {
+        let name = function.name();
+        let example = function_example(name);
+        pages.push((
+            format!("functions/{name}.md"),
+            render_function_page(PROVIDER_NAME, function.as_ref(), example),
+        ));
+    }
     pages
+}
+
+/// The hand-written example of a function's page.
+fn function_example(name: &str) -> &'static str {
+    match name {
+        "image_uri" => {
+            r#"output "image" {
+  # "123456789012.dkr.ecr.eu-central-1.amazonaws.com/todo-service:3f2a1bc"
+  value = provider::todo::image_uri(todo_ecr_repository.app.repository_url, var.image_tag)
+}"#
+        }
+        "parse_image_uri" => {
+            r#"locals {
+  running = provider::todo::parse_image_uri(todo_fargate_service.app.image)
+}
+
+output "running_tag" {
+  value = local.running.tag # "3f2a1bc"; local.running.digest is null
+}"#
+        }
+        _ => "",
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +321,13 @@ mod tests {
                 data_source.type_name()
             );
         }
+        for function in provider.functions() {
+            assert!(
+                !function_example(function.name()).is_empty(),
+                "function {} has no example in src/provider/docs.rs",
+                function.name()
+            );
+        }
         let paths: Vec<String> = render_all().into_iter().map(|(path, _)| path).collect();
         assert_eq!(
             paths,
@@ -300,6 +337,8 @@ mod tests {
                 "resources/ecs_cluster.md",
                 "resources/fargate_service.md",
                 "data-sources/ecr_image.md",
+                "functions/image_uri.md",
+                "functions/parse_image_uri.md",
             ]
         );
     }
