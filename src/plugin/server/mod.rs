@@ -1,9 +1,10 @@
 //! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
-//! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and the gRPC health service.
-//! The protocol 6.10 RPCs the provider does not implement yet answer UNIMPLEMENTED; resource
-//! identity schemas and functions are answered as empty maps. Values are decoded and encoded
-//! here, so providers only see [`Value`](super::Value)s; every handler runs in its own task so
-//! that a panic becomes an error diagnostic instead of a crashed process.
+//! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and `GRPCStdio` (in `stdio`),
+//! and the gRPC health service. The protocol 6.10 RPCs the provider does not implement yet
+//! answer UNIMPLEMENTED; resource identity schemas and functions are answered as empty maps.
+//! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
+//! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
+//! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
 //! themselves are in `handlers`, the wire conversions in `convert`.
@@ -23,6 +24,7 @@ use super::handshake::Incoming;
 use super::proto::health::health_server::{Health, HealthServer};
 use super::proto::health::{HealthCheckRequest, HealthCheckResponse, health_check_response};
 use super::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
 use super::resource::{CallContext, DataSource, Provider, Resource, panic_message};
@@ -31,6 +33,7 @@ use super::value::Type;
 
 mod convert;
 mod handlers;
+mod stdio;
 #[cfg(test)]
 mod tests;
 
@@ -53,9 +56,11 @@ pub async fn run(
     let controller = GrpcControllerServer::new(Controller {
         shutdown: shutdown_tx,
     });
+    let stdio = GrpcStdioServer::new(stdio::Stdio::new(shutdown_rx.clone()));
     tonic::transport::Server::builder()
         .add_service(provider_server)
         .add_service(controller)
+        .add_service(stdio)
         .add_service(HealthServer::new(PluginHealth))
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = shutdown_rx.wait_for(|stop| *stop).await;
