@@ -279,3 +279,43 @@ fn provider_exits_on_its_own_after_shutdown() {
         "hclog levels"
     );
 }
+
+/// go-plugin's client opens `plugin.GRPCStdio/StreamStdio` on every start; a provider without
+/// the service made Terraform's debug log say `received EOF, stopping recv loop:
+/// err="rpc error: code = Unimplemented ..."` each time. The provider serves the stream now
+/// (open, silent, closed at shutdown), so a `TF_LOG=debug` plan has no such line; the provider
+/// logs each stream it opens, which shows that go-plugin asked for it.
+#[test]
+#[ignore = "needs terraform from `make tools`; run with `make test`"]
+fn debug_log_has_no_unimplemented_stdio_stream() {
+    let mut tf = Terraform::with_endpoint(DEAD_ENDPOINT, PROVIDER);
+    tf.write("main.tf", CONFIG);
+    tf.set_log(Some("DEBUG"));
+    let out = tf.run_ok(&["plan", "-input=false", "-no-color"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let starts = log.matches("provider: plugin started").count();
+    assert!(starts >= 2, "terraform started the provider {starts} times");
+    let unimplemented: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("Unimplemented"))
+        .collect();
+    assert!(
+        unimplemented.is_empty(),
+        "Unimplemented in the debug log:\n{}",
+        unimplemented.join("\n")
+    );
+    let stdio_warnings: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("stdio") && line.contains("[WARN]"))
+        .collect();
+    assert!(
+        stdio_warnings.is_empty(),
+        "go-plugin warns about stdio:\n{}",
+        stdio_warnings.join("\n")
+    );
+    let streams = log.matches("GRPCStdio.StreamStdio opened").count();
+    assert_eq!(
+        streams, starts,
+        "go-plugin opened the stdio stream at every start"
+    );
+}

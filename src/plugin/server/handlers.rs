@@ -42,6 +42,8 @@ handler!(get_metadata, |this, _request| {
         resources: type_names(&shared.resources)
             .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
             .collect(),
+        // No functions, ephemeral resources, list resources or actions yet.
+        ..Default::default()
     }
 });
 
@@ -55,7 +57,19 @@ handler!(get_provider_schema, |this, _request| {
         diagnostics: vec![],
         provider_meta: None,
         server_capabilities: Some(capabilities()),
+        // No functions, ephemeral resources, list resources or actions yet.
+        ..Default::default()
     }
+});
+
+// GetResourceIdentitySchemas: no resource type has an identity yet, so an empty map.
+handler!(get_resource_identity_schemas, |_this, _request| {
+    pb::get_resource_identity_schemas::Response::default()
+});
+
+// GetFunctions: the provider has no functions yet, so an empty map.
+handler!(get_functions, |_this, _request| {
+    pb::get_functions::Response::default()
 });
 
 // ValidateProviderConfig: the provider's own checks of its configuration.

@@ -1,5 +1,7 @@
 //! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
-//! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and the gRPC health service.
+//! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and `GRPCStdio` (in `stdio`),
+//! and the gRPC health service. The protocol 6.10 RPCs the provider does not implement yet
+//! answer UNIMPLEMENTED; resource identity schemas and functions are answered as empty maps.
 //! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
 //! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
 //! process.
@@ -9,9 +11,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
+use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
@@ -20,6 +24,7 @@ use super::handshake::Incoming;
 use super::proto::health::health_server::{Health, HealthServer};
 use super::proto::health::{HealthCheckRequest, HealthCheckResponse, health_check_response};
 use super::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
 use super::resource::{CallContext, DataSource, Provider, Resource, panic_message};
@@ -28,6 +33,7 @@ use super::value::Type;
 
 mod convert;
 mod handlers;
+mod stdio;
 #[cfg(test)]
 mod tests;
 
@@ -50,9 +56,11 @@ pub async fn run(
     let controller = GrpcControllerServer::new(Controller {
         shutdown: shutdown_tx,
     });
+    let stdio = GrpcStdioServer::new(stdio::Stdio::new(shutdown_rx.clone()));
     tonic::transport::Server::builder()
         .add_service(provider_server)
         .add_service(controller)
+        .add_service(stdio)
         .add_service(HealthServer::new(PluginHealth))
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = shutdown_rx.wait_for(|stop| *stop).await;
@@ -198,11 +206,26 @@ impl ProviderService {
     }
 }
 
-/// Implements `tfplugin6.Provider` from one line per RPC, `method: "RpcName" => field`: the RPC
-/// runs `handlers::method` on a clone of the service and the request, inside [`guarded`] under
-/// its protocol name, and its response keeps diagnostics in `field`.
+/// A server-streaming RPC's answer: its events, or a gRPC status that ends the stream.
+type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+/// Implements `tfplugin6.Provider` from one line per RPC.
+///
+/// - `served`: `method: "RpcName" => field`: the RPC runs `handlers::method` on a clone of the
+///   service and the request, inside [`guarded`] under its protocol name, and its response keeps
+///   diagnostics in `field`.
+/// - `unimplemented`: `method: "RpcName"`, a unary RPC that answers UNIMPLEMENTED, as gRPC does
+///   for methods a server does not list.
+/// - `unimplemented_streams`: `method: "RpcName" => StreamType`, the same for a server-streaming
+///   RPC whose events are `pb::method::Event`.
 macro_rules! provider_rpcs {
-    ($($method:ident: $rpc:literal => $field:ident),* $(,)?) => {
+    (
+        served: [$($method:ident: $rpc:literal => $field:ident),* $(,)?],
+        unimplemented: [$($todo_method:ident: $todo_rpc:literal),* $(,)?],
+        unimplemented_streams: [
+            $($stream_method:ident: $stream_rpc:literal => $stream:ident),* $(,)?
+        ] $(,)?
+    ) => {
         #[tonic::async_trait]
         impl ProviderRpc for ProviderService {
             $(async fn $method(
@@ -211,6 +234,24 @@ macro_rules! provider_rpcs {
             ) -> Result<Response<pb::$method::Response>, Status> {
                 guarded($rpc, handlers::$method(self.clone(), request.into_inner())).await
             })*
+
+            $(async fn $todo_method(
+                &self,
+                _request: Request<pb::$todo_method::Request>,
+            ) -> Result<Response<pb::$todo_method::Response>, Status> {
+                Err(unimplemented($todo_rpc))
+            })*
+
+            $(
+                type $stream = EventStream<pb::$stream_method::Event>;
+
+                async fn $stream_method(
+                    &self,
+                    _request: Request<pb::$stream_method::Request>,
+                ) -> Result<Response<Self::$stream>, Status> {
+                    Err(unimplemented($stream_rpc))
+                }
+            )*
         }
 
         $(impl WithDiagnostics for pb::$method::Response {
@@ -222,20 +263,47 @@ macro_rules! provider_rpcs {
 }
 
 provider_rpcs!(
-    get_metadata: "GetMetadata" => diagnostics,
-    get_provider_schema: "GetProviderSchema" => diagnostics,
-    validate_provider_config: "ValidateProviderConfig" => diagnostics,
-    validate_resource_config: "ValidateResourceConfig" => diagnostics,
-    validate_data_resource_config: "ValidateDataResourceConfig" => diagnostics,
-    upgrade_resource_state: "UpgradeResourceState" => diagnostics,
-    configure_provider: "ConfigureProvider" => diagnostics,
-    read_resource: "ReadResource" => diagnostics,
-    plan_resource_change: "PlanResourceChange" => diagnostics,
-    apply_resource_change: "ApplyResourceChange" => diagnostics,
-    import_resource_state: "ImportResourceState" => diagnostics,
-    read_data_source: "ReadDataSource" => diagnostics,
-    stop_provider: "StopProvider" => error,
+    served: [
+        get_metadata: "GetMetadata" => diagnostics,
+        get_provider_schema: "GetProviderSchema" => diagnostics,
+        validate_provider_config: "ValidateProviderConfig" => diagnostics,
+        validate_resource_config: "ValidateResourceConfig" => diagnostics,
+        validate_data_resource_config: "ValidateDataResourceConfig" => diagnostics,
+        upgrade_resource_state: "UpgradeResourceState" => diagnostics,
+        get_resource_identity_schemas: "GetResourceIdentitySchemas" => diagnostics,
+        configure_provider: "ConfigureProvider" => diagnostics,
+        read_resource: "ReadResource" => diagnostics,
+        plan_resource_change: "PlanResourceChange" => diagnostics,
+        apply_resource_change: "ApplyResourceChange" => diagnostics,
+        import_resource_state: "ImportResourceState" => diagnostics,
+        read_data_source: "ReadDataSource" => diagnostics,
+        get_functions: "GetFunctions" => diagnostics,
+        stop_provider: "StopProvider" => error,
+    ],
+    unimplemented: [
+        upgrade_resource_identity: "UpgradeResourceIdentity",
+        generate_resource_config: "GenerateResourceConfig",
+        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
+        open_ephemeral_resource: "OpenEphemeralResource",
+        renew_ephemeral_resource: "RenewEphemeralResource",
+        close_ephemeral_resource: "CloseEphemeralResource",
+        validate_list_resource_config: "ValidateListResourceConfig",
+        call_function: "CallFunction",
+        plan_action: "PlanAction",
+        validate_action_config: "ValidateActionConfig",
+    ],
+    unimplemented_streams: [
+        list_resource: "ListResource" => ListResourceStream,
+        invoke_action: "InvokeAction" => InvokeActionStream,
+    ],
 );
+
+/// The answer of an RPC this provider does not implement: UNIMPLEMENTED, as gRPC gives for a
+/// method the server does not list, so Terraform reacts as it would to an older provider.
+fn unimplemented(rpc: &'static str) -> Status {
+    tracing::debug!(tf_rpc = rpc, "not implemented: answering UNIMPLEMENTED");
+    Status::unimplemented(format!("terraform-provider-todo does not implement {rpc}"))
+}
 
 /// Runs a handler in its own task: a panic inside becomes an error diagnostic in a response
 /// of the right type, and the process keeps serving.

@@ -1,5 +1,6 @@
 //! Tests of the `tfplugin6.Provider` service: a panicking handler, StopProvider, planning,
-//! reads of vanished objects, state upgrades, unknown types and the health service.
+//! reads of vanished objects, state upgrades, unknown types, the protocol 6.10 RPCs not
+//! implemented yet, and the health service.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -415,4 +416,63 @@ async fn health_reports_the_plugin_service_serving() {
         check("other").await,
         health_check_response::ServingStatus::ServiceUnknown as i32
     );
+}
+
+/// The status code of a call that must fail.
+async fn error_code<R>(call: impl Future<Output = Result<Response<R>, Status>>) -> tonic::Code {
+    match call.await {
+        Ok(_) => panic!("an error status, not a response"),
+        Err(status) => status.code(),
+    }
+}
+
+#[tokio::test]
+async fn protocol_6_10_rpcs_not_implemented_yet_answer_unimplemented() {
+    let service = service();
+    let unimplemented = tonic::Code::Unimplemented;
+    let codes = [
+        error_code(service.upgrade_resource_identity(Request::new(Default::default()))).await,
+        error_code(service.generate_resource_config(Request::new(Default::default()))).await,
+        error_code(service.validate_ephemeral_resource_config(Request::new(Default::default())))
+            .await,
+        error_code(service.open_ephemeral_resource(Request::new(Default::default()))).await,
+        error_code(service.renew_ephemeral_resource(Request::new(Default::default()))).await,
+        error_code(service.close_ephemeral_resource(Request::new(Default::default()))).await,
+        error_code(service.validate_list_resource_config(Request::new(Default::default()))).await,
+        error_code(service.list_resource(Request::new(Default::default()))).await,
+        error_code(service.call_function(Request::new(Default::default()))).await,
+        error_code(service.plan_action(Request::new(Default::default()))).await,
+        error_code(service.invoke_action(Request::new(Default::default()))).await,
+        error_code(service.validate_action_config(Request::new(Default::default()))).await,
+    ];
+    assert_eq!(codes, [unimplemented; 12]);
+}
+
+#[tokio::test]
+async fn identity_schemas_functions_and_the_new_metadata_are_empty() {
+    let service = service();
+    let identities =
+        answer(service.get_resource_identity_schemas(Request::new(Default::default()))).await;
+    assert!(identities.identity_schemas.is_empty());
+    assert!(identities.diagnostics.is_empty());
+    let functions = answer(service.get_functions(Request::new(Default::default()))).await;
+    assert!(functions.functions.is_empty());
+    assert!(functions.diagnostics.is_empty());
+
+    let metadata = answer(service.get_metadata(Request::new(Default::default()))).await;
+    assert_eq!(
+        metadata.resources.len(),
+        1,
+        "the classic fields are still filled"
+    );
+    assert!(metadata.functions.is_empty());
+    assert!(metadata.ephemeral_resources.is_empty());
+    assert!(metadata.list_resources.is_empty());
+    assert!(metadata.actions.is_empty());
+    let schema = answer(service.get_provider_schema(Request::new(Default::default()))).await;
+    assert_eq!(schema.resource_schemas.len(), 1);
+    assert!(schema.functions.is_empty());
+    assert!(schema.ephemeral_resource_schemas.is_empty());
+    assert!(schema.list_resource_schemas.is_empty());
+    assert!(schema.action_schemas.is_empty());
 }
