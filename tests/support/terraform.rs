@@ -308,6 +308,15 @@ impl Terraform {
     /// its output whatever the exit status. Panics if it runs longer than the time limit (after
     /// killing it and everything it started).
     pub fn run<S: AsRef<str>>(&self, args: &[S]) -> Output {
+        self.run_with_input(args, None)
+    }
+
+    /// [`Terraform::run`] with the file `input` as standard input (for `terraform console`).
+    pub fn run_with_stdin<S: AsRef<str>>(&self, args: &[S], input: &Path) -> Output {
+        self.run_with_input(args, Some(input))
+    }
+
+    fn run_with_input<S: AsRef<str>>(&self, args: &[S], input: Option<&Path>) -> Output {
         let mut cmd = Command::new(&self.binary);
         cmd.args(args.iter().map(AsRef::as_ref))
             .current_dir(self.dir());
@@ -325,7 +334,11 @@ impl Terraform {
         }
         let mut out_file = tempfile::tempfile().expect("temporary file for stdout");
         let mut err_file = tempfile::tempfile().expect("temporary file for stderr");
-        cmd.stdin(Stdio::null())
+        let stdin = match input {
+            Some(path) => Stdio::from(fs::File::open(path).expect("open the standard input file")),
+            None => Stdio::null(),
+        };
+        cmd.stdin(stdin)
             .stdout(out_file.try_clone().expect("clone stdout file"))
             .stderr(err_file.try_clone().expect("clone stderr file"));
         let mut child = cmd

@@ -17,6 +17,7 @@ use super::super::resource::{Applied, ResourcePlan};
 use super::super::validator::validate_block;
 use super::super::value::{self, Value};
 use super::convert::{capabilities, decode, encode, encode_conformed, path_to_proto};
+use super::function;
 use super::{Entry, ProviderService, WithDiagnostics, pb};
 
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
@@ -42,7 +43,8 @@ handler!(get_metadata, |this, _request| {
         resources: type_names(&shared.resources)
             .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
             .collect(),
-        // No functions, ephemeral resources, list resources or actions yet.
+        functions: function::metadata(&shared.functions),
+        // No ephemeral resources, list resources or actions yet.
         ..Default::default()
     }
 });
@@ -57,7 +59,8 @@ handler!(get_provider_schema, |this, _request| {
         diagnostics: vec![],
         provider_meta: None,
         server_capabilities: Some(capabilities()),
-        // No functions, ephemeral resources, list resources or actions yet.
+        functions: function::definitions(&shared.functions),
+        // No ephemeral resources, list resources or actions yet.
         ..Default::default()
     }
 });
@@ -67,10 +70,7 @@ handler!(get_resource_identity_schemas, |_this, _request| {
     pb::get_resource_identity_schemas::Response::default()
 });
 
-// GetFunctions: the provider has no functions yet, so an empty map.
-handler!(get_functions, |_this, _request| {
-    pb::get_functions::Response::default()
-});
+pub(super) use super::function::{call_function, get_functions};
 
 // ValidateProviderConfig: the provider's own checks of its configuration.
 handler!(validate_provider_config, |this, request| {

@@ -32,6 +32,7 @@ use super::schema::Schema;
 use super::value::Type;
 
 mod convert;
+mod function;
 mod handlers;
 mod stdio;
 #[cfg(test)]
@@ -161,6 +162,8 @@ struct Shared {
     provider_type: Type,
     resources: HashMap<&'static str, ResourceEntry>,
     data_sources: HashMap<&'static str, DataSourceEntry>,
+    /// The provider functions by name.
+    functions: function::Functions,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -177,6 +180,7 @@ impl ProviderService {
         let provider_type = provider_schema.value_type();
         let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
+        let functions = function::by_name(provider.functions());
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -184,6 +188,7 @@ impl ProviderService {
                 provider_type,
                 resources,
                 data_sources,
+                functions,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -278,6 +283,7 @@ provider_rpcs!(
         import_resource_state: "ImportResourceState" => diagnostics,
         read_data_source: "ReadDataSource" => diagnostics,
         get_functions: "GetFunctions" => diagnostics,
+        call_function: "CallFunction" => error,
         stop_provider: "StopProvider" => error,
     ],
     unimplemented: [
@@ -288,7 +294,6 @@ provider_rpcs!(
         renew_ephemeral_resource: "RenewEphemeralResource",
         close_ephemeral_resource: "CloseEphemeralResource",
         validate_list_resource_config: "ValidateListResourceConfig",
-        call_function: "CallFunction",
         plan_action: "PlanAction",
         validate_action_config: "ValidateActionConfig",
     ],
