@@ -5,6 +5,7 @@ pub mod diag;
 pub mod docs;
 pub mod function;
 pub mod handshake;
+pub mod identity;
 pub mod logging;
 pub mod model;
 pub mod plan;
@@ -20,6 +21,7 @@ pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
 pub use function::{Function, FunctionError, Parameter, Signature};
+pub use identity::IdentitySchema;
 pub use model::{Known, ModelError};
 pub use private::Private;
 pub use resource::{

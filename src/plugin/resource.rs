@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics};
+use super::identity::{IdentitySchema, unsupported_identity_version};
 use super::model;
 use super::private::Private;
 use super::schema::Schema;
@@ -373,6 +374,52 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Builds a state from an import ID; Terraform then calls `read`.
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics>;
+
+    /// The identity schema; `None` (the default) for a type without resource identity.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object a state describes (an object of the identity schema's type,
+    /// every attribute known); `Ok(None)` when it cannot be told yet (the provider's region is
+    /// not known), in which case the identity Terraform holds is kept. The server keeps it
+    /// stable against the stored one ([`settle`](super::identity::settle)).
+    fn identity(&self, _state: &Value) -> Result<Option<Value>, Diagnostics> {
+        Ok(None)
+    }
+
+    /// Builds a state from an `import` block's `identity` (an object of the identity schema's
+    /// type; attributes optional for import may be null); Terraform then calls `read`. The
+    /// default refuses: the type has no identity.
+    async fn import_by_identity(
+        &self,
+        _identity: &Value,
+        _ctx: &CallContext,
+    ) -> Result<Imported, Diagnostics> {
+        Err(Diagnostic::error(
+            "Import by identity not supported",
+            format!(
+                "{} cannot be imported by identity; import it by ID instead.",
+                self.type_name()
+            ),
+        )
+        .into())
+    }
+
+    /// Upgrades an identity stored at an older identity version; `identity` was decoded under
+    /// the current identity type. The default accepts the current version only.
+    fn upgrade_identity(&self, version: i64, identity: Value) -> Result<Value, Diagnostics> {
+        let current = self.identity_schema().map_or(0, |schema| schema.version);
+        if version == current {
+            Ok(identity)
+        } else {
+            Err(unsupported_identity_version(
+                self.type_name(),
+                version,
+                current,
+            ))
+        }
+    }
 }
 
 /// A data source type.

@@ -30,6 +30,7 @@ macro_rules! handler {
         ) -> pb::$method::Response $body
     };
 }
+pub(super) use handler;
 
 // GetMetadata: the resource and data source type names.
 handler!(get_metadata, |this, _request| {
@@ -65,12 +66,8 @@ handler!(get_provider_schema, |this, _request| {
     }
 });
 
-// GetResourceIdentitySchemas: no resource type has an identity yet, so an empty map.
-handler!(get_resource_identity_schemas, |_this, _request| {
-    pb::get_resource_identity_schemas::Response::default()
-});
-
 pub(super) use super::function::{call_function, get_functions};
+pub(super) use super::identity::{get_resource_identity_schemas, upgrade_resource_identity};
 
 // ValidateProviderConfig: the provider's own checks of its configuration.
 handler!(validate_provider_config, |this, request| {
@@ -123,13 +120,14 @@ handler!(configure_provider, |this, request| {
 
 // ReadResource: the state refreshed from the remote object (null when it is gone).
 handler!(read_resource, |this, request| {
-    let (new_state, private, diagnostics) = match this.read(&request).await {
-        Ok((state, private)) => (Some(state), private, Diagnostics::new()),
-        Err((state, d)) => (state, request.private, d),
+    let (new_state, private, new_identity, diagnostics) = match this.read(&request).await {
+        Ok((state, private, identity)) => (Some(state), private, identity, Diagnostics::new()),
+        Err((state, d)) => (state, request.private, request.current_identity, d),
     };
     pb::read_resource::Response {
         new_state,
         private,
+        new_identity,
         ..pb::read_resource::Response::with_diagnostics(diagnostics)
     }
 });
@@ -139,8 +137,9 @@ handler!(plan_resource_change, |this, request| {
     let planned = this.plan(&request).await;
     pb::plan_resource_change::Response::from_result(
         planned,
-        |response, (planned, replace, private, warnings)| {
+        |response, (planned, replace, private, identity, warnings)| {
             response.planned_state = Some(planned);
+            response.planned_identity = identity;
             response.requires_replace = replace.iter().map(path_to_proto).collect();
             response.planned_private = private;
             response.push_diagnostics(warnings);
@@ -150,37 +149,36 @@ handler!(plan_resource_change, |this, request| {
 
 // ApplyResourceChange: create, update or delete.
 handler!(apply_resource_change, |this, request| {
-    let (new_state, private, diagnostics) = match this.apply(&request).await {
-        Ok((state, private, d)) => (Some(state), private, d),
+    let (new_state, private, new_identity, diagnostics) = match this.apply(&request).await {
+        Ok((state, private, identity, d)) => (Some(state), private, identity, d),
         // Keep whatever state Terraform had: nothing is lost on a failed apply.
-        Err(d) => (request.prior_state, request.planned_private, d),
+        Err(d) => (
+            request.prior_state,
+            request.planned_private,
+            request.planned_identity,
+            d,
+        ),
     };
     pb::apply_resource_change::Response {
         new_state,
         private,
+        new_identity,
         ..pb::apply_resource_change::Response::with_diagnostics(diagnostics)
     }
 });
 
-// ImportResourceState: the state of an existing object, found by its import ID.
+// ImportResourceState: the state of an existing object, found by its import ID or identity.
 handler!(import_resource_state, |this, request| {
-    let imported = async {
-        let entry = this.resource(&request.type_name)?;
-        let ctx = this.context();
-        let imported = entry.implementation.import(&request.id, &ctx).await?;
-        let state = encode(imported.state, &entry.ty, "imported state")?;
-        Ok::<_, Diagnostics>((state, imported.private.to_bytes()))
-    };
     pb::import_resource_state::Response::from_result(
-        imported.await,
-        |response, (state, private)| {
+        this.import_object(&request).await,
+        |response, (state, private, identity)| {
             response
                 .imported_resources
                 .push(pb::import_resource_state::ImportedResource {
                     type_name: request.type_name,
                     state: Some(state),
                     private,
-                    identity: None,
+                    identity,
                 })
         },
     )
@@ -253,8 +251,32 @@ async fn validate<T: ?Sized>(
 }
 
 /// A plan's answer: the planned state, the paths forcing replacement, the planned private
-/// state, and warnings.
-type PlanResult = (pb::DynamicValue, Vec<AttributePath>, Vec<u8>, Diagnostics);
+/// state, the planned identity, and warnings.
+type PlanResult = (
+    pb::DynamicValue,
+    Vec<AttributePath>,
+    Vec<u8>,
+    Option<pb::ResourceIdentityData>,
+    Diagnostics,
+);
+
+/// A refresh's answer: the new state, its private state and its identity; on failure the
+/// state to keep and why.
+type ReadResult = Result<
+    (pb::DynamicValue, Vec<u8>, Option<pb::ResourceIdentityData>),
+    (Option<pb::DynamicValue>, Diagnostics),
+>;
+
+/// An apply's answer: the new state, its private state, its identity and the diagnostics.
+type ApplyResult = Result<
+    (
+        pb::DynamicValue,
+        Vec<u8>,
+        Option<pb::ResourceIdentityData>,
+        Diagnostics,
+    ),
+    Diagnostics,
+>;
 
 impl ProviderService {
     /// The provider configuration of a request, decoded.
@@ -295,17 +317,14 @@ impl ProviderService {
         encode(upgraded, &entry.ty, "upgraded state")
     }
 
-    async fn read(
-        &self,
-        request: &pb::read_resource::Request,
-    ) -> Result<(pb::DynamicValue, Vec<u8>), (Option<pb::DynamicValue>, Diagnostics)> {
+    async fn read(&self, request: &pb::read_resource::Request) -> ReadResult {
         let fail = |d: Diagnostics| (request.current_state.clone(), d);
         let entry = self.resource(&request.type_name).map_err(fail)?;
         let current =
             decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
         if current.is_null() {
             let state = encode(Value::Null, &entry.ty, "state").map_err(fail)?;
-            return Ok((state, Vec::new()));
+            return Ok((state, Vec::new(), None));
         }
         let mut private = Private::from_bytes(&request.private);
         let refreshed = entry
@@ -325,8 +344,15 @@ impl ProviderService {
         } else {
             private.to_bytes()
         };
+        let type_name = &request.type_name;
+        let stored = self
+            .stored_identity(type_name, request.current_identity.as_ref())
+            .map_err(fail)?;
+        let identity = self
+            .identity_of(type_name, &state, stored, "refresh")
+            .map_err(fail)?;
         let state = encode(state, &entry.ty, "refreshed state").map_err(fail)?;
-        Ok((state, private))
+        Ok((state, private, identity))
     }
 
     async fn plan(
@@ -341,15 +367,25 @@ impl ProviderService {
             "proposed state",
         )?;
         let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let type_name = &request.type_name;
+        let prior_identity = self.stored_identity(type_name, request.prior_identity.as_ref())?;
         if proposed.is_null() {
-            // Destroy: nothing to adjust.
+            // Destroy: nothing to adjust; the object keeps its identity until it is gone.
             return Ok((
                 encode(Value::Null, &entry.ty, "plan")?,
                 vec![],
                 request.prior_private.clone(),
+                self.same_identity(type_name, prior_identity)?,
                 Diagnostics::new(),
             ));
         }
+        // An update keeps the object's identity (derived from the prior state when Terraform
+        // holds none yet, as with `-refresh=false` on an older state); a create has none yet.
+        let planned_identity = if prior.is_null() {
+            None
+        } else {
+            self.identity_of(type_name, &prior, prior_identity, "plan")?
+        };
         let mut plan = ResourcePlan {
             prior: (!prior.is_null()).then_some(prior),
             config,
@@ -373,14 +409,12 @@ impl ProviderService {
             planned,
             plan.requires_replace,
             plan.private.to_bytes(),
+            planned_identity,
             diagnostics,
         ))
     }
 
-    async fn apply(
-        &self,
-        request: &pb::apply_resource_change::Request,
-    ) -> Result<(pb::DynamicValue, Vec<u8>, Diagnostics), Diagnostics> {
+    async fn apply(&self, request: &pb::apply_resource_change::Request) -> ApplyResult {
         let entry = self.resource(&request.type_name)?;
         let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
         let planned = decode(request.planned_state.as_ref(), &entry.ty, "planned state")?;
@@ -408,7 +442,20 @@ impl ProviderService {
             (_, Some(private)) => private.to_bytes(),
             (_, None) => request.planned_private.clone(),
         };
+        // The object's identity: the planned one (none on create) settled with the new state's.
+        let type_name = &request.type_name;
+        let mut diagnostics = applied.diagnostics;
+        let planned_identity =
+            self.stored_identity(type_name, request.planned_identity.as_ref())?;
+        let identity = match self.identity_of(type_name, &state, planned_identity, "apply") {
+            Ok(identity) => identity,
+            Err(d) => {
+                // Record the object anyway, under the identity the plan had.
+                diagnostics.extend(d);
+                request.planned_identity.clone()
+            }
+        };
         let encoded = encode(state, &entry.ty, "new state")?;
-        Ok((encoded, private, applied.diagnostics))
+        Ok((encoded, private, identity, diagnostics))
     }
 }

@@ -1,13 +1,14 @@
 //! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
 //! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and `GRPCStdio` (in `stdio`),
 //! and the gRPC health service. The protocol 6.10 RPCs the provider does not implement yet
-//! answer UNIMPLEMENTED; resource identity schemas and functions are answered as empty maps.
+//! answer UNIMPLEMENTED.
 //! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
 //! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
 //! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
-//! themselves are in `handlers`, the wire conversions in `convert`.
+//! themselves are in `handlers` (resource identity in `identity`, functions in `function`), the
+//! wire conversions in `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,6 +35,7 @@ use super::value::Type;
 mod convert;
 mod function;
 mod handlers;
+mod identity;
 mod stdio;
 #[cfg(test)]
 mod tests;
@@ -164,6 +166,8 @@ struct Shared {
     data_sources: HashMap<&'static str, DataSourceEntry>,
     /// The provider functions by name.
     functions: function::Functions,
+    /// The identity schemas of the resource types that have one.
+    identities: identity::Identities,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -181,6 +185,11 @@ impl ProviderService {
         let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
         let functions = function::by_name(provider.functions());
+        let identities = identity::by_type(
+            resources
+                .iter()
+                .map(|(name, entry)| (*name, entry.implementation.identity_schema())),
+        );
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -189,6 +198,7 @@ impl ProviderService {
                 resources,
                 data_sources,
                 functions,
+                identities,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -276,6 +286,7 @@ provider_rpcs!(
         validate_data_resource_config: "ValidateDataResourceConfig" => diagnostics,
         upgrade_resource_state: "UpgradeResourceState" => diagnostics,
         get_resource_identity_schemas: "GetResourceIdentitySchemas" => diagnostics,
+        upgrade_resource_identity: "UpgradeResourceIdentity" => diagnostics,
         configure_provider: "ConfigureProvider" => diagnostics,
         read_resource: "ReadResource" => diagnostics,
         plan_resource_change: "PlanResourceChange" => diagnostics,
@@ -287,7 +298,6 @@ provider_rpcs!(
         stop_provider: "StopProvider" => error,
     ],
     unimplemented: [
-        upgrade_resource_identity: "UpgradeResourceIdentity",
         generate_resource_config: "GenerateResourceConfig",
         validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
         open_ephemeral_resource: "OpenEphemeralResource",

@@ -431,7 +431,6 @@ async fn protocol_6_10_rpcs_not_implemented_yet_answer_unimplemented() {
     let service = service();
     let unimplemented = tonic::Code::Unimplemented;
     let codes = [
-        error_code(service.upgrade_resource_identity(Request::new(Default::default()))).await,
         error_code(service.generate_resource_config(Request::new(Default::default()))).await,
         error_code(service.validate_ephemeral_resource_config(Request::new(Default::default())))
             .await,
@@ -444,7 +443,7 @@ async fn protocol_6_10_rpcs_not_implemented_yet_answer_unimplemented() {
         error_code(service.invoke_action(Request::new(Default::default()))).await,
         error_code(service.validate_action_config(Request::new(Default::default()))).await,
     ];
-    assert_eq!(codes, [unimplemented; 11]);
+    assert_eq!(codes, [unimplemented; 10]);
 }
 
 #[tokio::test]
