@@ -14,14 +14,15 @@ use super::config::AwsClients;
 use super::tags;
 use super::validate;
 use super::{
-    CREATE_VISIBILITY_GRACE, ClientSlot, imported, read_back, state_of, test_hooks, update_outcome,
+    CREATE_VISIBILITY_GRACE, ClientSlot, identity, imported, read_back, state_of, test_hooks,
+    update_outcome,
 };
 use crate::plugin::model::from_value;
 use crate::plugin::poll::{ErrorKind, Poller, WaitError};
 use crate::plugin::resource::stopped_diagnostic;
 use crate::plugin::{
-    Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
-    Resource, ResourcePlan, Schema, Type, Value, after_create,
+    Applied, Attribute, Block, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported,
+    Known, Private, Resource, ResourcePlan, Schema, Type, Value, after_create,
 };
 
 /// How long destroy waits for services and tasks that are on their way out (DRAINING services,
@@ -444,6 +445,23 @@ impl Resource for EcsCluster {
             format!("ECS has no active cluster {id:?} in this account and region."),
             |cluster| flatten_cluster(cluster, None, &clients.default_tags),
         )
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::named_schema("cluster"))
+    }
+
+    fn identity(&self, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        identity::named_identity(&self.clients, state)
+    }
+
+    async fn import_by_identity(
+        &self,
+        identity: &Value,
+        ctx: &CallContext,
+    ) -> Result<Imported, Diagnostics> {
+        let requested = identity::requested_named(&self.clients, identity)?;
+        self.import(&requested.name, ctx).await
     }
 }
 

@@ -28,6 +28,7 @@ pub mod ecs_cluster;
 mod fake_aws;
 pub mod fargate_service;
 pub mod functions;
+pub mod identity;
 pub mod tags;
 pub mod test_hooks;
 pub mod validate;

@@ -22,13 +22,13 @@ use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::tags;
 use super::{
-    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, imported, read_back, state_of,
-    test_hooks, update_outcome,
+    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, identity, imported, read_back,
+    state_of, test_hooks, update_outcome,
 };
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
-    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Imported, Known, Private,
-    Resource, ResourcePlan, Schema, Value, after_create,
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported, Known,
+    Private, Resource, ResourcePlan, Schema, Value, after_create,
 };
 use find::find_repository;
 use flatten::flatten_repository;
@@ -444,5 +444,22 @@ impl Resource for EcrRepository {
             format!("ECR has no repository named {id:?} in this account and region."),
             |found| flatten_repository(found, None, &clients.default_tags),
         )
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::named_schema("repository"))
+    }
+
+    fn identity(&self, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        identity::named_identity(&self.clients, state)
+    }
+
+    async fn import_by_identity(
+        &self,
+        identity: &Value,
+        ctx: &CallContext,
+    ) -> Result<Imported, Diagnostics> {
+        let requested = identity::requested_named(&self.clients, identity)?;
+        self.import(&requested.name, ctx).await
     }
 }

@@ -45,15 +45,15 @@ use self::wait::{read_service_back, wait_for_deletion, wait_for_rollout};
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
 use super::{
-    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, imported, state_of, tags,
-    test_hooks,
+    CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, identity, imported, state_of,
+    tags, test_hooks,
 };
 use crate::plugin::model::{from_value, patch};
 use crate::plugin::resource::unsupported_state_version;
 use crate::plugin::validator::is_arn;
 use crate::plugin::{
-    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, Imported, Private, Resource,
-    ResourcePlan, Schema, Value, after_create,
+    Applied, AttributePath, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported,
+    Private, Resource, ResourcePlan, Schema, Value, after_create,
 };
 
 /// The `todo_fargate_service` resource.
@@ -759,5 +759,23 @@ impl Resource for FargateService {
                 SCHEMA_VERSION,
             )),
         }
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::service_schema())
+    }
+
+    fn identity(&self, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        identity::service_identity(&self.clients, state)
+    }
+
+    async fn import_by_identity(
+        &self,
+        id: &Value,
+        ctx: &CallContext,
+    ) -> Result<Imported, Diagnostics> {
+        let requested = identity::requested_service(&self.clients, id)?;
+        self.import(&format!("{}/{}", requested.cluster, requested.name), ctx)
+            .await
     }
 }
