@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use super::function::Function;
+use super::identity::IdentitySchema;
 use super::schema::{Attribute, AttributeMode, Block, NestedBlock, Nesting, Schema};
 use super::value::{Type, Value};
 
@@ -256,6 +257,40 @@ pub fn render_function_page(provider: &str, function: &dyn Function, example_hcl
         }
     }
     finish(out)
+}
+
+/// The import-by-identity part of a resource page's Import section (Terraform 1.12+): an
+/// `import` block for `address` with `example` (the body of its `identity` object, one
+/// `name = value` per line), then the identity's attributes.
+pub fn identity_import(schema: &IdentitySchema, address: &str, example: &str) -> String {
+    let mut out = String::new();
+    let body: Vec<String> = example
+        .trim()
+        .lines()
+        .map(|line| format!("    {}", line.trim()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "With Terraform 1.12 or later, an `import` block may name the object by its resource \
+         identity instead:\n\n```terraform\nimport {{\n  to = {address}\n  identity = {{\n{}\n  \
+         }}\n}}\n```\n\nThe identity's attributes:\n",
+        body.join("\n")
+    );
+    for attribute in &schema.attributes {
+        let need = if attribute.required_for_import {
+            "Required"
+        } else {
+            "Optional"
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` ({}, {need}) {}",
+            attribute.name,
+            type_label(&attribute.ty),
+            one_line(&attribute.description)
+        );
+    }
+    out
 }
 
 /// A paragraph of Markdown followed by a blank line; nothing when empty.

@@ -6,7 +6,9 @@
 //! `docs_up_to_date` test fails while `docs/` differs from what [`render_all`] produces.
 
 use crate::plugin::Provider;
-use crate::plugin::docs::{Page, PageKind, render_function_page, render_index, render_page};
+use crate::plugin::docs::{
+    Page, PageKind, identity_import, render_function_page, render_index, render_page,
+};
 
 use super::TodoProvider;
 
@@ -183,7 +185,9 @@ fn resource_extras(type_name: &str) -> Option<Extras> {
                  `repository_url` and\n`image_tag` split from the container image. A \
                  `deployment_circuit_breaker` block with the\ndefault setting (enabled, with \
                  rollback) is read as absent: leave it out of the configuration\nfor an empty \
-                 plan right after import.\n",
+                 plan right after import. An import by identity (below) records `cluster` as the \
+                 cluster's\nname: configure it by name, since a cluster ARN in the configuration \
+                 would then replace the\nservice.\n",
             ),
         ),
         _ => return None,
@@ -192,6 +196,20 @@ fn resource_extras(type_name: &str) -> Option<Extras> {
         example,
         import: Some(import),
     })
+}
+
+/// The address and the `identity` object body of a resource type's import-by-identity example.
+fn identity_example(type_name: &str) -> Option<(&'static str, &'static str)> {
+    match type_name {
+        "todo_ecr_repository" => Some(("todo_ecr_repository.app", "name = \"todo-service\"")),
+        "todo_ecs_cluster" => Some(("todo_ecs_cluster.main", "name = \"todo\"")),
+        "todo_fargate_service" => Some((
+            "todo_fargate_service.app",
+            "cluster = \"todo\" # the cluster's name, also for a cluster configured by ARN\n\
+             name    = \"todo-service\"",
+        )),
+        _ => None,
+    }
 }
 
 /// The example of a data source type; `None` for a type without hand-written documentation.
@@ -250,11 +268,23 @@ pub fn render_all() -> Vec<(String, String)> {
     )];
     for resource in provider.resources() {
         let type_name = resource.type_name();
+        let mut extras = resource_extras(type_name);
+        if let (Some(extras), Some(schema), Some((address, identity))) = (
+            extras.as_mut(),
+            resource.identity_schema(),
+            identity_example(type_name),
+        ) {
+            let by_identity = identity_import(&schema, address, identity);
+            extras.import = Some(format!(
+                "{}\n{by_identity}",
+                extras.import.take().unwrap_or_default()
+            ));
+        }
         pages.push(render_type(
             PageKind::Resource,
             type_name,
             &resource.schema(),
-            resource_extras(type_name),
+            extras,
         ));
     }
     for data_source in provider.data_sources() {
@@ -371,6 +401,12 @@ mod tests {
 
         let cluster = page("resources/ecs_cluster.md");
         assert!(cluster.contains("terraform import todo_ecs_cluster.main todo"));
+        assert!(
+            cluster.contains("identity = {\n    name = \"todo\"\n  }"),
+            "{cluster}"
+        );
+        assert!(service.contains("- `cluster` (String, Required) The name of the service's"));
+        assert!(repository.contains("- `account_id` (String, Optional) The AWS account"));
 
         let image = page("data-sources/ecr_image.md");
         assert!(image.contains("page_title: \"todo_ecr_image Data Source - todo\""));
