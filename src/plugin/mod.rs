@@ -6,6 +6,7 @@ pub mod docs;
 pub mod function;
 pub mod handshake;
 pub mod identity;
+pub mod list;
 pub mod logging;
 pub mod model;
 pub mod plan;
@@ -22,6 +23,7 @@ pub mod value;
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentitySchema;
+pub use list::{ListResource, ListSink, Listed};
 pub use model::{Known, ModelError};
 pub use private::Private;
 pub use resource::{

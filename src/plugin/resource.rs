@@ -105,6 +105,11 @@ pub trait Provider: Send + Sync + 'static {
     fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
         Vec::new()
     }
+
+    /// The list resource types (`list` blocks of `terraform query`); none by default.
+    fn list_resources(&self) -> Vec<Arc<dyn super::list::ListResource>> {
+        Vec::new()
+    }
 }
 
 /// A planned change that a resource may adjust in [`Resource::modify_plan`].

@@ -17,8 +17,8 @@ use super::super::resource::{Applied, ResourcePlan};
 use super::super::validator::validate_block;
 use super::super::value::{self, Value};
 use super::convert::{capabilities, decode, encode, encode_conformed, path_to_proto};
-use super::function;
 use super::{Entry, ProviderService, WithDiagnostics, pb};
+use super::{function, list};
 
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
 /// the request of `pb::<method>`, answering its response. `mod.rs` runs it in `guarded`.
@@ -45,7 +45,8 @@ handler!(get_metadata, |this, _request| {
             .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
             .collect(),
         functions: function::metadata(&shared.functions),
-        // No ephemeral resources, list resources or actions yet.
+        list_resources: list::metadata(&shared.lists),
+        // No ephemeral resources or actions yet.
         ..Default::default()
     }
 });
@@ -61,13 +62,17 @@ handler!(get_provider_schema, |this, _request| {
         provider_meta: None,
         server_capabilities: Some(capabilities()),
         functions: function::definitions(&shared.functions),
-        // No ephemeral resources, list resources or actions yet.
+        list_resource_schemas: list::schemas(&shared.lists),
+        // No ephemeral resources or actions yet.
         ..Default::default()
     }
 });
 
 pub(super) use super::function::{call_function, get_functions};
 pub(super) use super::identity::{get_resource_identity_schemas, upgrade_resource_identity};
+pub(super) use super::list::{
+    generate_resource_config, list_resource, validate_list_resource_config,
+};
 
 // ValidateProviderConfig: the provider's own checks of its configuration.
 handler!(validate_provider_config, |this, request| {

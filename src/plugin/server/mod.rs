@@ -36,6 +36,7 @@ mod convert;
 mod function;
 mod handlers;
 mod identity;
+mod list;
 mod stdio;
 #[cfg(test)]
 mod tests;
@@ -168,6 +169,8 @@ struct Shared {
     functions: function::Functions,
     /// The identity schemas of the resource types that have one.
     identities: identity::Identities,
+    /// The list resource types (`terraform query`).
+    lists: list::Lists,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -190,6 +193,7 @@ impl ProviderService {
                 .iter()
                 .map(|(name, entry)| (*name, entry.implementation.identity_schema())),
         );
+        let lists = list::by_type(provider.list_resources());
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -199,6 +203,7 @@ impl ProviderService {
                 data_sources,
                 functions,
                 identities,
+                lists,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -229,6 +234,9 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 /// - `served`: `method: "RpcName" => field`: the RPC runs `handlers::method` on a clone of the
 ///   service and the request, inside [`guarded`] under its protocol name, and its response keeps
 ///   diagnostics in `field`.
+/// - `served_streams`: `method: "RpcName" => StreamType`, a server-streaming RPC whose events are
+///   `pb::method::Event`: `handlers::method` on a clone of the service and the request answers
+///   the stream (its handler guards the work it spawns).
 /// - `unimplemented`: `method: "RpcName"`, a unary RPC that answers UNIMPLEMENTED, as gRPC does
 ///   for methods a server does not list.
 /// - `unimplemented_streams`: `method: "RpcName" => StreamType`, the same for a server-streaming
@@ -236,6 +244,10 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 macro_rules! provider_rpcs {
     (
         served: [$($method:ident: $rpc:literal => $field:ident),* $(,)?],
+        served_streams: [
+            $($served_stream_method:ident: $served_stream_rpc:literal => $served_stream:ident),*
+            $(,)?
+        ],
         unimplemented: [$($todo_method:ident: $todo_rpc:literal),* $(,)?],
         unimplemented_streams: [
             $($stream_method:ident: $stream_rpc:literal => $stream:ident),* $(,)?
@@ -249,6 +261,20 @@ macro_rules! provider_rpcs {
             ) -> Result<Response<pb::$method::Response>, Status> {
                 guarded($rpc, handlers::$method(self.clone(), request.into_inner())).await
             })*
+
+            $(
+                type $served_stream = EventStream<pb::$served_stream_method::Event>;
+
+                async fn $served_stream_method(
+                    &self,
+                    request: Request<pb::$served_stream_method::Request>,
+                ) -> Result<Response<Self::$served_stream>, Status> {
+                    tracing::debug!(tf_rpc = $served_stream_rpc, "received request");
+                    let events =
+                        handlers::$served_stream_method(self.clone(), request.into_inner()).await?;
+                    Ok(Response::new(events))
+                }
+            )*
 
             $(async fn $todo_method(
                 &self,
@@ -294,21 +320,23 @@ provider_rpcs!(
         import_resource_state: "ImportResourceState" => diagnostics,
         read_data_source: "ReadDataSource" => diagnostics,
         get_functions: "GetFunctions" => diagnostics,
+        validate_list_resource_config: "ValidateListResourceConfig" => diagnostics,
+        generate_resource_config: "GenerateResourceConfig" => diagnostics,
         call_function: "CallFunction" => error,
         stop_provider: "StopProvider" => error,
     ],
+    served_streams: [
+        list_resource: "ListResource" => ListResourceStream,
+    ],
     unimplemented: [
-        generate_resource_config: "GenerateResourceConfig",
         validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
         open_ephemeral_resource: "OpenEphemeralResource",
         renew_ephemeral_resource: "RenewEphemeralResource",
         close_ephemeral_resource: "CloseEphemeralResource",
-        validate_list_resource_config: "ValidateListResourceConfig",
         plan_action: "PlanAction",
         validate_action_config: "ValidateActionConfig",
     ],
     unimplemented_streams: [
-        list_resource: "ListResource" => ListResourceStream,
         invoke_action: "InvokeAction" => InvokeActionStream,
     ],
 );
