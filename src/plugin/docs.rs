@@ -4,6 +4,7 @@
 //! how to import), and gets back Markdown with the registry's YAML front matter:
 //!
 //! * [`render_index`]: the provider page (`docs/index.md`) with the provider block's arguments;
+//! * [`render_list_page`]: a list resource page (`docs/list-resources/<name>.md`);
 //! * [`render_page`]: a resource or data source page (`docs/resources/<name>.md`,
 //!   `docs/data-sources/<name>.md`) with Example Usage, Argument Reference (required, then
 //!   optional arguments, then each nested block in its own subsection), Attribute Reference
@@ -17,8 +18,12 @@ use std::fmt::Write as _;
 
 use super::function::Function;
 use super::identity::IdentitySchema;
+
+mod list_page;
+
 use super::schema::{Attribute, AttributeMode, Block, NestedBlock, Nesting, Schema};
 use super::value::{Type, Value};
+pub use list_page::{ListPage, render_list_page};
 
 /// Whether a page documents a managed resource or a data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,8 @@
 
 use crate::plugin::Provider;
 use crate::plugin::docs::{
-    Page, PageKind, identity_import, render_function_page, render_index, render_page,
+    ListPage, Page, PageKind, identity_import, render_function_page, render_index,
+    render_list_page, render_page,
 };
 
 use super::TodoProvider;
@@ -212,6 +213,49 @@ fn identity_example(type_name: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The example `.tfquery.hcl` of a list resource type; `None` for a type without one.
+fn list_example(type_name: &str) -> Option<&'static str> {
+    match type_name {
+        "todo_ecr_repository" => Some(
+            r#"
+# repositories.tfquery.hcl: `terraform query` lists the repositories named todo-*.
+list "todo_ecr_repository" "todo" {
+  provider = todo
+
+  config {
+    name_prefix = "todo-"
+  }
+}
+"#,
+        ),
+        "todo_ecs_cluster" => Some(
+            r#"
+# clusters.tfquery.hcl: every cluster of the provider's account and region.
+list "todo_ecs_cluster" "all" {
+  provider = todo
+  limit    = 50
+}
+"#,
+        ),
+        "todo_fargate_service" => Some(
+            r#"
+# services.tfquery.hcl: the services of the cluster "todo", adopted with
+#   terraform query -generate-config-out=services.tf && terraform apply
+list "todo_fargate_service" "todo" {
+  provider         = todo
+  include_resource = true
+
+  config {
+    cluster     = "todo"
+    name_prefix = "todo-"
+  }
+}
+"#,
+        ),
+        _ => None,
+    }
+}
+
 /// The example of a data source type; `None` for a type without hand-written documentation.
 fn data_source_extras(type_name: &str) -> Option<Extras> {
     match type_name {
@@ -296,6 +340,30 @@ pub fn render_all() -> Vec<(String, String)> {
             data_source_extras(type_name),
         ));
     }
+    let identities: Vec<_> = provider
+        .resources()
+        .iter()
+        .map(|r| (r.type_name(), r.identity_schema()))
+        .collect();
+    for list in provider.list_resources() {
+        let type_name = list.type_name();
+        let identity = identities
+            .iter()
+            .find(|(name, _)| *name == type_name)
+            .and_then(|(_, identity)| identity.as_ref());
+        let fallback = format!("list \"{type_name}\" \"example\" {{\n  provider = todo\n}}");
+        let content = render_list_page(&ListPage {
+            provider: PROVIDER_NAME,
+            type_name,
+            schema: &list.schema(),
+            identity,
+            example: list_example(type_name).unwrap_or(&fallback),
+        });
+        let short = type_name
+            .strip_prefix(&format!("{PROVIDER_NAME}_"))
+            .unwrap_or(type_name);
+        pages.push((format!("list-resources/{short}.md"), content));
+    }
     for function in provider.functions() {
         let name = function.name();
         let example = function_example(name);
@@ -351,6 +419,13 @@ mod tests {
                 data_source.type_name()
             );
         }
+        for list in provider.list_resources() {
+            assert!(
+                list_example(list.type_name()).is_some(),
+                "list resource {} has no example in src/provider/docs.rs",
+                list.type_name()
+            );
+        }
         for function in provider.functions() {
             assert!(
                 !function_example(function.name()).is_empty(),
@@ -367,6 +442,9 @@ mod tests {
                 "resources/ecs_cluster.md",
                 "resources/fargate_service.md",
                 "data-sources/ecr_image.md",
+                "list-resources/ecr_repository.md",
+                "list-resources/ecs_cluster.md",
+                "list-resources/fargate_service.md",
                 "functions/image_uri.md",
                 "functions/parse_image_uri.md",
             ]

@@ -25,6 +25,10 @@ use crate::plugin::{
     Known, Private, Resource, ResourcePlan, Schema, Type, Value, after_create,
 };
 
+mod list;
+
+pub use list::EcsClusterList;
+
 /// How long destroy waits for services and tasks that are on their way out (DRAINING services,
 /// stopping tasks) before giving up, as terraform-provider-aws does.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);

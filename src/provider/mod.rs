@@ -29,6 +29,7 @@ mod fake_aws;
 pub mod fargate_service;
 pub mod functions;
 pub mod identity;
+pub mod listing;
 pub mod tags;
 pub mod test_hooks;
 pub mod validate;
@@ -344,6 +345,16 @@ impl Provider for TodoProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn crate::plugin::ListResource>> {
+        vec![
+            Arc::new(ecr_repository::EcrRepositoryList::new(self.clients.clone())),
+            Arc::new(ecs_cluster::EcsClusterList::new(self.clients.clone())),
+            Arc::new(fargate_service::FargateServiceList::new(
+                self.clients.clone(),
+            )),
+        ]
     }
 
     fn functions(&self) -> Vec<Arc<dyn crate::plugin::Function>> {

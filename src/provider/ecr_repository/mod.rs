@@ -6,6 +6,7 @@
 mod find;
 mod flatten;
 mod lifecycle;
+mod list;
 mod model;
 mod schema;
 #[cfg(test)]
@@ -39,6 +40,7 @@ use model::{
 };
 
 pub use lifecycle::{keep_images_policy, normalize_json, normalize_lifecycle_policy};
+pub use list::EcrRepositoryList;
 pub use schema::{MUTABILITY_VALUES, check_repository_name, repository_name};
 
 /// The `todo_ecr_repository` resource.

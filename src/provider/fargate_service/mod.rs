@@ -12,6 +12,7 @@
 mod find;
 mod flatten;
 mod image;
+mod list;
 mod model;
 mod observed;
 mod plan;
@@ -35,6 +36,7 @@ use aws_sdk_ecs::types::{
 use self::find::{ServiceStatus, find_live_service, find_service};
 use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
+pub use self::list::FargateServiceList;
 use self::model::{
     LocalSettings, Operation, PlannedTagsAll, RevisionInputs, ServiceInputs, ServiceModel,
 };
