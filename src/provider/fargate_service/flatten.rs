@@ -242,9 +242,11 @@ pub fn flatten_service(
             .map(|p| PropagateTags::as_str(p).to_owned())
             .or_else(|| prior.and_then(|p| p.propagate_tags.clone())),
         enable_execute_command: Some(s.enable_execute_command()),
+        // A service created without a platform version runs the latest, which ECS reports as
+        // LATEST (emulators as an empty text).
         platform_version: s
             .platform_version()
-            .map(str::to_owned)
+            .map(|v| if v.is_empty() { "LATEST" } else { v }.to_owned())
             .or_else(|| prior.and_then(|p| p.platform_version.clone())),
         wait_for_steady_state: Some(
             prior
