@@ -7,7 +7,8 @@
 //! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
-//! themselves are in `handlers`, the wire conversions in `convert`.
+//! themselves are in `handlers` (those of ephemeral resources in `ephemeral`), the wire
+//! conversions in `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,6 +33,7 @@ use super::schema::Schema;
 use super::value::Type;
 
 mod convert;
+mod ephemeral;
 mod handlers;
 mod stdio;
 #[cfg(test)]
@@ -119,6 +121,9 @@ type ResourceEntry = Entry<dyn Resource>;
 /// A data source type with its schema.
 type DataSourceEntry = Entry<dyn DataSource>;
 
+/// An ephemeral resource type with its schema.
+type EphemeralEntry = Entry<dyn super::ephemeral::EphemeralResource>;
+
 /// The entries of `implementations` by type name; `describe` gives a type's name and schema.
 fn entries<T: ?Sized>(
     implementations: Vec<Arc<T>>,
@@ -161,6 +166,7 @@ struct Shared {
     provider_type: Type,
     resources: HashMap<&'static str, ResourceEntry>,
     data_sources: HashMap<&'static str, DataSourceEntry>,
+    ephemeral_resources: HashMap<&'static str, EphemeralEntry>,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -177,6 +183,9 @@ impl ProviderService {
         let provider_type = provider_schema.value_type();
         let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
+        let ephemeral_resources = entries(provider.ephemeral_resources(), |e| {
+            (e.type_name(), e.schema())
+        });
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -184,6 +193,7 @@ impl ProviderService {
                 provider_type,
                 resources,
                 data_sources,
+                ephemeral_resources,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -278,15 +288,15 @@ provider_rpcs!(
         import_resource_state: "ImportResourceState" => diagnostics,
         read_data_source: "ReadDataSource" => diagnostics,
         get_functions: "GetFunctions" => diagnostics,
+        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig" => diagnostics,
+        open_ephemeral_resource: "OpenEphemeralResource" => diagnostics,
+        renew_ephemeral_resource: "RenewEphemeralResource" => diagnostics,
+        close_ephemeral_resource: "CloseEphemeralResource" => diagnostics,
         stop_provider: "StopProvider" => error,
     ],
     unimplemented: [
         upgrade_resource_identity: "UpgradeResourceIdentity",
         generate_resource_config: "GenerateResourceConfig",
-        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
-        open_ephemeral_resource: "OpenEphemeralResource",
-        renew_ephemeral_resource: "RenewEphemeralResource",
-        close_ephemeral_resource: "CloseEphemeralResource",
         validate_list_resource_config: "ValidateListResourceConfig",
         call_function: "CallFunction",
         plan_action: "PlanAction",
