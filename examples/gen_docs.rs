@@ -1,11 +1,12 @@
-//! Writes the provider's registry documentation (`index.md`, `resources/*.md`, `functions/*.md`,
-//! `data-sources/*.md`) into a directory, `docs` unless another is given:
+//! Writes the provider's registry documentation (`index.md`, `resources/*.md`,
+//! `data-sources/*.md`, `ephemeral-resources/*.md`, `functions/*.md`) into a directory, `docs`
+//! unless another is given:
 //!
 //! ```text
 //! cargo run --example gen_docs -- docs
 //! ```
 //!
-//! Pages in `resources/` and `data-sources/` that the provider no longer documents are removed,
+//! Pages in the generated directories that the provider no longer documents are removed,
 //! so a renamed or dropped type leaves no stale page behind.
 
 use std::collections::BTreeSet;
@@ -16,7 +17,12 @@ use std::process::ExitCode;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 3] = ["resources", "data-sources", "functions"];
+const GENERATED_DIRS: [&str; 4] = [
+    "resources",
+    "data-sources",
+    "ephemeral-resources",
+    "functions",
+];
 
 fn main() -> ExitCode {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".to_owned()));

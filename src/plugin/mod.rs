@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod docs;
+pub mod ephemeral;
 pub mod function;
 pub mod handshake;
 pub mod logging;
@@ -19,6 +20,7 @@ pub mod validator;
 pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
+pub use ephemeral::{EphemeralResource, Opened, Renewed};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use model::{Known, ModelError};
 pub use private::Private;

@@ -104,6 +104,11 @@ pub trait Provider: Send + Sync + 'static {
     fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
         Vec::new()
     }
+
+    /// The ephemeral resource types; none by default.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn super::ephemeral::EphemeralResource>> {
+        Vec::new()
+    }
 }
 
 /// A planned change that a resource may adjust in [`Resource::modify_plan`].

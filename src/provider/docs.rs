@@ -139,8 +139,36 @@ output "image_uri" {
 }
 "#;
 
-/// The example and import text of a resource type; `None` for a type without hand-written
-/// documentation.
+const ECR_AUTHORIZATION_TOKEN_EXAMPLE: &str = r#"
+# A registry login that never reaches the state or a plan file: Terraform opens it in every
+# plan and apply, and forgets it when the run ends.
+ephemeral "todo_ecr_authorization_token" "ecr" {}
+
+# `docker login` for the pushes that follow, in place of `aws ecr get-login-password`.
+resource "terraform_data" "docker_login" {
+  triggers_replace = [timestamp()]
+
+  provisioner "local-exec" {
+    command = "printf '%s' \"$PASSWORD\" | docker login --username \"$USER_NAME\" --password-stdin \"$REGISTRY\""
+    environment = {
+      REGISTRY  = ephemeral.todo_ecr_authorization_token.ecr.proxy_endpoint
+      USER_NAME = ephemeral.todo_ecr_authorization_token.ecr.user_name
+      PASSWORD  = ephemeral.todo_ecr_authorization_token.ecr.password
+    }
+  }
+}
+
+# The same login can configure a provider, for instance the Docker provider's registry
+# credentials.
+provider "docker" {
+  registry_auth {
+    address  = trimprefix(ephemeral.todo_ecr_authorization_token.ecr.proxy_endpoint, "https://")
+    username = ephemeral.todo_ecr_authorization_token.ecr.user_name
+    password = ephemeral.todo_ecr_authorization_token.ecr.password
+  }
+}
+"#;
+
 /// The Import section of a resource page: `how` the ID is formed, an `import` block and the
 /// `terraform import` command for `address` and `id`, then `notes`.
 fn import_section(how: &str, address: &str, id: &str, notes: &str) -> String {
@@ -151,6 +179,8 @@ fn import_section(how: &str, address: &str, id: &str, notes: &str) -> String {
     )
 }
 
+/// The example and import text of a resource type; `None` for a type without hand-written
+/// documentation.
 fn resource_extras(type_name: &str) -> Option<Extras> {
     let (example, import) = match type_name {
         "todo_ecr_repository" => (
@@ -205,6 +235,18 @@ fn data_source_extras(type_name: &str) -> Option<Extras> {
     }
 }
 
+/// The example of an ephemeral resource type; `None` for a type without hand-written
+/// documentation.
+fn ephemeral_resource_extras(type_name: &str) -> Option<Extras> {
+    match type_name {
+        "todo_ecr_authorization_token" => Some(Extras {
+            example: ECR_AUTHORIZATION_TOKEN_EXAMPLE,
+            import: None,
+        }),
+        _ => None,
+    }
+}
+
 /// The page path of a type under `docs/`, such as `resources/ecr_repository.md`.
 fn page_path(kind: PageKind, type_name: &str) -> String {
     let prefix = format!("{PROVIDER_NAME}_");
@@ -219,10 +261,7 @@ fn render_type(
     schema: &crate::plugin::Schema,
     extras: Option<Extras>,
 ) -> (String, String) {
-    let keyword = match kind {
-        PageKind::Resource => "resource",
-        PageKind::DataSource => "data",
-    };
+    let keyword = kind.keyword();
     let fallback = format!("{keyword} \"{type_name}\" \"example\" {{\n}}");
     let (example, import) = match &extras {
         Some(extras) => (extras.example, extras.import.as_deref()),
@@ -240,8 +279,9 @@ fn render_type(
 }
 
 /// Every documentation page of the provider, as (path relative to `docs/`, Markdown content):
-/// `index.md`, then `resources/<name>.md` for each resource and `data-sources/<name>.md` for
-/// each data source, in the order the provider lists them.
+/// `index.md`, then `resources/<name>.md` for each resource, `data-sources/<name>.md` for each
+/// data source, `ephemeral-resources/<name>.md` for each ephemeral resource and
+/// `functions/<name>.md` for each function, in the order the provider lists them.
 pub fn render_all() -> Vec<(String, String)> {
     let provider = TodoProvider::new();
     let mut pages = vec![(
@@ -264,6 +304,15 @@ pub fn render_all() -> Vec<(String, String)> {
             type_name,
             &data_source.schema(),
             data_source_extras(type_name),
+        ));
+    }
+    for ephemeral in provider.ephemeral_resources() {
+        let type_name = ephemeral.type_name();
+        pages.push(render_type(
+            PageKind::EphemeralResource,
+            type_name,
+            &ephemeral.schema(),
+            ephemeral_resource_extras(type_name),
         ));
     }
     for function in provider.functions() {
@@ -321,6 +370,13 @@ mod tests {
                 data_source.type_name()
             );
         }
+        for ephemeral in provider.ephemeral_resources() {
+            assert!(
+                ephemeral_resource_extras(ephemeral.type_name()).is_some(),
+                "{} has no example in src/provider/docs.rs",
+                ephemeral.type_name()
+            );
+        }
         for function in provider.functions() {
             assert!(
                 !function_example(function.name()).is_empty(),
@@ -337,6 +393,7 @@ mod tests {
                 "resources/ecs_cluster.md",
                 "resources/fargate_service.md",
                 "data-sources/ecr_image.md",
+                "ephemeral-resources/ecr_authorization_token.md",
                 "functions/image_uri.md",
                 "functions/parse_image_uri.md",
             ]
@@ -376,6 +433,16 @@ mod tests {
         assert!(image.contains("page_title: \"todo_ecr_image Data Source - todo\""));
         assert!(image.contains("image_tag       = var.image_tag"));
         assert!(!image.contains("## Import"));
+
+        let token = page("ephemeral-resources/ecr_authorization_token.md");
+        assert!(
+            token
+                .contains("page_title: \"todo_ecr_authorization_token Ephemeral Resource - todo\"")
+        );
+        assert!(token.contains("ephemeral \"todo_ecr_authorization_token\" \"ecr\" {}"));
+        assert!(token.contains("docker login --username"));
+        assert!(token.contains("- `password` (String, Sensitive)"));
+        assert!(!token.contains("## Import"));
     }
 
     /// The attributes and blocks an example sets directly inside `<keyword> "<type_name>"`
@@ -386,7 +453,8 @@ mod tests {
         let mut names = Vec::new();
         for line in example.lines() {
             if line.starts_with(&opening) {
-                inside = true;
+                // `{}` on the opening line: a block that sets nothing.
+                inside = !line.ends_with("{}");
             } else if line == "}" {
                 inside = false;
             } else if inside
@@ -407,12 +475,17 @@ mod tests {
             !names.is_empty(),
             "no {type_name} block found in its example"
         );
+        assert_settable(&names, type_name, schema);
+    }
+
+    /// Panics unless every one of `names` is an argument or block of `schema`.
+    fn assert_settable(names: &[String], type_name: &str, schema: &Schema) {
         for name in names {
             let settable = schema
                 .block
-                .find_attribute(&name)
+                .find_attribute(name)
                 .is_some_and(|a| a.mode != crate::plugin::schema::AttributeMode::Computed)
-                || schema.block.find_block(&name).is_some();
+                || schema.block.find_block(name).is_some();
             assert!(
                 settable,
                 "the {type_name} example sets {name:?}, which the schema has no argument for"
@@ -442,6 +515,20 @@ mod tests {
             let type_name = data_source.type_name();
             if let Some(extras) = data_source_extras(type_name) {
                 assert_example_matches(extras.example, "data", type_name, &data_source.schema());
+            }
+        }
+        for ephemeral in provider.ephemeral_resources() {
+            let type_name = ephemeral.type_name();
+            if let Some(extras) = ephemeral_resource_extras(type_name) {
+                assert!(
+                    extras
+                        .example
+                        .contains(&format!("ephemeral \"{type_name}\" ")),
+                    "no {type_name} block found in its example"
+                );
+                // Its block may set nothing (`{}`): check what it sets, if anything.
+                let names = example_arguments(extras.example, "ephemeral", type_name);
+                assert_settable(&names, type_name, &ephemeral.schema());
             }
         }
         assert_example_matches(INDEX_EXAMPLE, "provider", "todo", &provider.schema());

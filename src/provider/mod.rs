@@ -21,6 +21,7 @@ use crate::plugin::{
 pub mod aws_error;
 pub mod config;
 pub mod docs;
+pub mod ecr_authorization_token;
 pub mod ecr_image;
 pub mod ecr_repository;
 pub mod ecs_cluster;
@@ -343,6 +344,12 @@ impl Provider for TodoProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::plugin::EphemeralResource>> {
+        vec![Arc::new(
+            ecr_authorization_token::EcrAuthorizationToken::new(self.clients.clone()),
+        )]
     }
 
     fn functions(&self) -> Vec<Arc<dyn crate::plugin::Function>> {

@@ -30,8 +30,15 @@ macro_rules! handler {
         ) -> pb::$method::Response $body
     };
 }
+pub(super) use handler;
 
-// GetMetadata: the resource and data source type names.
+// The RPCs of ephemeral resources, for the `served` table in `mod.rs`.
+pub(super) use super::ephemeral::{
+    close_ephemeral_resource, open_ephemeral_resource, renew_ephemeral_resource,
+    validate_ephemeral_resource_config,
+};
+
+// GetMetadata: the resource, data source and ephemeral resource type names.
 handler!(get_metadata, |this, _request| {
     let shared = &this.shared;
     pb::get_metadata::Response {
@@ -44,23 +51,26 @@ handler!(get_metadata, |this, _request| {
             .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
             .collect(),
         functions: function::metadata(&shared.functions),
-        // No ephemeral resources, list resources or actions yet.
+        ephemeral_resources: type_names(&shared.ephemeral_resources)
+            .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
+            .collect(),
         ..Default::default()
     }
 });
 
-// GetProviderSchema: the schemas of the provider, its resources and data sources.
+// GetProviderSchema: the schemas of the provider, its resources, data sources and ephemeral
+// resources.
 handler!(get_provider_schema, |this, _request| {
     let shared = &this.shared;
     pb::get_provider_schema::Response {
         provider: Some(shared.provider_schema.to_proto()),
         resource_schemas: schemas(&shared.resources),
         data_source_schemas: schemas(&shared.data_sources),
+        ephemeral_resource_schemas: schemas(&shared.ephemeral_resources),
         diagnostics: vec![],
         provider_meta: None,
         server_capabilities: Some(capabilities()),
         functions: function::definitions(&shared.functions),
-        // No ephemeral resources, list resources or actions yet.
         ..Default::default()
     }
 });
@@ -230,9 +240,10 @@ fn schemas<T: ?Sized>(entries: &HashMap<&'static str, Entry<T>>) -> HashMap<Stri
 /// A future borrowing what it is given, as `#[async_trait]` methods return.
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// ValidateResourceConfig and ValidateDataResourceConfig alike: `check` (the type's `validate`)
-/// on the configuration once the type is found and the configuration decoded.
-async fn validate<T: ?Sized>(
+/// ValidateResourceConfig, ValidateDataResourceConfig and ValidateEphemeralResourceConfig
+/// alike: `check` (the type's `validate`) on the configuration once the type is found and the
+/// configuration decoded.
+pub(super) async fn validate<T: ?Sized>(
     entry: Result<&Entry<T>, Diagnostics>,
     config: &Option<pb::DynamicValue>,
     check: impl for<'a> FnOnce(&'a T, &'a Value) -> BoxFuture<'a, Diagnostics>,

@@ -1,13 +1,14 @@
 //! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
 //! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and `GRPCStdio` (in `stdio`),
 //! and the gRPC health service. The protocol 6.10 RPCs the provider does not implement yet
-//! answer UNIMPLEMENTED; resource identity schemas and functions are answered as empty maps.
+//! answer UNIMPLEMENTED; resource identity schemas are answered as an empty map.
 //! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
 //! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
 //! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
-//! themselves are in `handlers`, the wire conversions in `convert`.
+//! themselves are in `handlers` (those of ephemeral resources in `ephemeral`, of functions in
+//! `function`), the wire conversions in `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,6 +33,7 @@ use super::schema::Schema;
 use super::value::Type;
 
 mod convert;
+mod ephemeral;
 mod function;
 mod handlers;
 mod stdio;
@@ -120,6 +122,9 @@ type ResourceEntry = Entry<dyn Resource>;
 /// A data source type with its schema.
 type DataSourceEntry = Entry<dyn DataSource>;
 
+/// An ephemeral resource type with its schema.
+type EphemeralEntry = Entry<dyn super::ephemeral::EphemeralResource>;
+
 /// The entries of `implementations` by type name; `describe` gives a type's name and schema.
 fn entries<T: ?Sized>(
     implementations: Vec<Arc<T>>,
@@ -164,6 +169,8 @@ struct Shared {
     data_sources: HashMap<&'static str, DataSourceEntry>,
     /// The provider functions by name.
     functions: function::Functions,
+    /// The ephemeral resource types with their schemas.
+    ephemeral_resources: HashMap<&'static str, EphemeralEntry>,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -181,6 +188,9 @@ impl ProviderService {
         let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
         let functions = function::by_name(provider.functions());
+        let ephemeral_resources = entries(provider.ephemeral_resources(), |e| {
+            (e.type_name(), e.schema())
+        });
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -189,6 +199,7 @@ impl ProviderService {
                 resources,
                 data_sources,
                 functions,
+                ephemeral_resources,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -284,15 +295,15 @@ provider_rpcs!(
         read_data_source: "ReadDataSource" => diagnostics,
         get_functions: "GetFunctions" => diagnostics,
         call_function: "CallFunction" => error,
+        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig" => diagnostics,
+        open_ephemeral_resource: "OpenEphemeralResource" => diagnostics,
+        renew_ephemeral_resource: "RenewEphemeralResource" => diagnostics,
+        close_ephemeral_resource: "CloseEphemeralResource" => diagnostics,
         stop_provider: "StopProvider" => error,
     ],
     unimplemented: [
         upgrade_resource_identity: "UpgradeResourceIdentity",
         generate_resource_config: "GenerateResourceConfig",
-        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
-        open_ephemeral_resource: "OpenEphemeralResource",
-        renew_ephemeral_resource: "RenewEphemeralResource",
-        close_ephemeral_resource: "CloseEphemeralResource",
         validate_list_resource_config: "ValidateListResourceConfig",
         plan_action: "PlanAction",
         validate_action_config: "ValidateActionConfig",
