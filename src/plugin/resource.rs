@@ -104,6 +104,11 @@ pub trait Provider: Send + Sync + 'static {
     fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
         Vec::new()
     }
+
+    /// The action types; none by default.
+    fn actions(&self) -> Vec<Arc<dyn super::action::Action>> {
+        Vec::new()
+    }
 }
 
 /// A planned change that a resource may adjust in [`Resource::modify_plan`].

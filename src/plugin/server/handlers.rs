@@ -19,6 +19,9 @@ use super::super::value::{self, Value};
 use super::convert::{capabilities, decode, encode, encode_conformed, path_to_proto};
 use super::{Entry, ProviderService, WithDiagnostics, pb};
 
+// The action RPCs live beside these, in `action`.
+pub(super) use super::action::{invoke_action, plan_action, validate_action_config};
+
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
 /// the request of `pb::<method>`, answering its response. `mod.rs` runs it in `guarded`.
 macro_rules! handler {
@@ -42,7 +45,10 @@ handler!(get_metadata, |this, _request| {
         resources: type_names(&shared.resources)
             .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
             .collect(),
-        // No functions, ephemeral resources, list resources or actions yet.
+        actions: type_names(&shared.actions)
+            .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+            .collect(),
+        // No functions, ephemeral resources or list resources yet.
         ..Default::default()
     }
 });
@@ -57,7 +63,18 @@ handler!(get_provider_schema, |this, _request| {
         diagnostics: vec![],
         provider_meta: None,
         server_capabilities: Some(capabilities()),
-        // No functions, ephemeral resources, list resources or actions yet.
+        action_schemas: schemas(&shared.actions)
+            .into_iter()
+            .map(|(name, schema)| {
+                (
+                    name,
+                    pb::ActionSchema {
+                        schema: Some(schema),
+                    },
+                )
+            })
+            .collect(),
+        // No functions, ephemeral resources or list resources yet.
         ..Default::default()
     }
 });

@@ -7,7 +7,8 @@
 //! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
-//! themselves are in `handlers`, the wire conversions in `convert`.
+//! themselves are in `handlers` (the action RPCs in `action`), the wire conversions in
+//! `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -31,6 +32,7 @@ use super::resource::{CallContext, DataSource, Provider, Resource, panic_message
 use super::schema::Schema;
 use super::value::Type;
 
+mod action;
 mod convert;
 mod handlers;
 mod stdio;
@@ -161,6 +163,7 @@ struct Shared {
     provider_type: Type,
     resources: HashMap<&'static str, ResourceEntry>,
     data_sources: HashMap<&'static str, DataSourceEntry>,
+    actions: HashMap<&'static str, action::ActionEntry>,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -177,6 +180,7 @@ impl ProviderService {
         let provider_type = provider_schema.value_type();
         let resources = entries(provider.resources(), |r| (r.type_name(), r.schema()));
         let data_sources = entries(provider.data_sources(), |d| (d.type_name(), d.schema()));
+        let actions = entries(provider.actions(), |a| (a.type_name(), a.schema()));
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -184,6 +188,7 @@ impl ProviderService {
                 provider_type,
                 resources,
                 data_sources,
+                actions,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -214,6 +219,9 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 /// - `served`: `method: "RpcName" => field`: the RPC runs `handlers::method` on a clone of the
 ///   service and the request, inside [`guarded`] under its protocol name, and its response keeps
 ///   diagnostics in `field`.
+/// - `served_streams`: `method: "RpcName" => StreamType`, a server-streaming RPC whose events
+///   are `pb::method::Event`: `handlers::method` on a clone of the service and the request
+///   answers the stream; it turns failures and panics into events itself.
 /// - `unimplemented`: `method: "RpcName"`, a unary RPC that answers UNIMPLEMENTED, as gRPC does
 ///   for methods a server does not list.
 /// - `unimplemented_streams`: `method: "RpcName" => StreamType`, the same for a server-streaming
@@ -221,6 +229,9 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 macro_rules! provider_rpcs {
     (
         served: [$($method:ident: $rpc:literal => $field:ident),* $(,)?],
+        served_streams: [
+            $($served_method:ident: $served_rpc:literal => $served_stream:ident),* $(,)?
+        ],
         unimplemented: [$($todo_method:ident: $todo_rpc:literal),* $(,)?],
         unimplemented_streams: [
             $($stream_method:ident: $stream_rpc:literal => $stream:ident),* $(,)?
@@ -234,6 +245,19 @@ macro_rules! provider_rpcs {
             ) -> Result<Response<pb::$method::Response>, Status> {
                 guarded($rpc, handlers::$method(self.clone(), request.into_inner())).await
             })*
+
+            $(
+                type $served_stream = EventStream<pb::$served_method::Event>;
+
+                async fn $served_method(
+                    &self,
+                    request: Request<pb::$served_method::Request>,
+                ) -> Result<Response<Self::$served_stream>, Status> {
+                    tracing::debug!(tf_rpc = $served_rpc, "received request");
+                    let events = handlers::$served_method(self.clone(), request.into_inner());
+                    Ok(Response::new(events))
+                }
+            )*
 
             $(async fn $todo_method(
                 &self,
@@ -278,7 +302,12 @@ provider_rpcs!(
         import_resource_state: "ImportResourceState" => diagnostics,
         read_data_source: "ReadDataSource" => diagnostics,
         get_functions: "GetFunctions" => diagnostics,
+        validate_action_config: "ValidateActionConfig" => diagnostics,
+        plan_action: "PlanAction" => diagnostics,
         stop_provider: "StopProvider" => error,
+    ],
+    served_streams: [
+        invoke_action: "InvokeAction" => InvokeActionStream,
     ],
     unimplemented: [
         upgrade_resource_identity: "UpgradeResourceIdentity",
@@ -289,12 +318,9 @@ provider_rpcs!(
         close_ephemeral_resource: "CloseEphemeralResource",
         validate_list_resource_config: "ValidateListResourceConfig",
         call_function: "CallFunction",
-        plan_action: "PlanAction",
-        validate_action_config: "ValidateActionConfig",
     ],
     unimplemented_streams: [
         list_resource: "ListResource" => ListResourceStream,
-        invoke_action: "InvokeAction" => InvokeActionStream,
     ],
 );
 
