@@ -273,8 +273,12 @@ impl Redeploy<'_> {
         } else {
             (String::new(), None)
         };
-        let diagnostic =
-            Diagnostic::error("Cannot start a new deployment", format!("{error}.{hint}"));
+        let mut detail = error.to_string();
+        if !detail.ends_with('.') {
+            detail.push('.');
+        }
+        detail.push_str(&hint);
+        let diagnostic = Diagnostic::error("Cannot start a new deployment", detail);
         match path {
             Some(name) => diagnostic.at(AttributePath::root(name)),
             None => diagnostic,

@@ -258,6 +258,10 @@ async fn a_missing_service_or_cluster_is_an_error_at_its_attribute() {
         assert_eq!(diagnostic.summary, "Cannot start a new deployment");
         assert_eq!(diagnostic.path, Some(AttributePath::root(attribute)));
         assert!(diagnostic.detail.contains(code), "{diagnostic}");
+        assert!(
+            diagnostic.detail.contains("Not found. ECS has no"),
+            "one full stop: {diagnostic}"
+        );
         assert!(progress.is_empty());
     }
 }
