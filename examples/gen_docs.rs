@@ -1,5 +1,5 @@
 //! Writes the provider's registry documentation (`index.md`, `resources/*.md`, `functions/*.md`,
-//! `data-sources/*.md`) into a directory, `docs` unless another is given:
+//! `data-sources/*.md`, `actions/*.md`) into a directory, `docs` unless another is given:
 //!
 //! ```text
 //! cargo run --example gen_docs -- docs
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 3] = ["resources", "data-sources", "functions"];
+const GENERATED_DIRS: [&str; 4] = ["resources", "data-sources", "functions", "actions"];
 
 fn main() -> ExitCode {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".to_owned()));

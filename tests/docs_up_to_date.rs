@@ -8,7 +8,7 @@ use std::path::Path;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The `docs/` subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 3] = ["resources", "data-sources", "functions"];
+const GENERATED_DIRS: [&str; 4] = ["resources", "data-sources", "functions", "actions"];
 
 #[test]
 fn docs_match_the_schemas() {
