@@ -4,7 +4,8 @@
 //! deployment ID changes, the revision does not), streams its progress into Terraform's output
 //! and leaves the next plan empty; the same from a resource's `lifecycle { action_trigger }` on
 //! `after_update`; and a service that does not exist fails the invocation with a diagnostic on
-//! the action's `config`.
+//! the action's `config`. Invalid settings fail `terraform validate` on their line inside
+//! `config` (ValidateActionConfig), before anything runs.
 //!
 //! The service, its cluster and its repository are created by Terraform in each scenario, with
 //! names unique to the run (see [`Acc::name`]); ministack only (moto's ECS starts no
@@ -15,8 +16,8 @@
 mod support;
 
 use support::fixture::{Acc, named_resource};
-use support::terraform::combined_output;
-use support::{EmulatorKind, Running, require_acc};
+use support::terraform::{REQUIRED_PROVIDERS, combined_output};
+use support::{EmulatorKind, PROVIDER, Running, Terraform, require_acc};
 
 const ACTION: &str = "action.todo_fargate_service_redeploy.r";
 const TAG: &str = "v1";
@@ -234,4 +235,63 @@ fn an_action_trigger_after_update_redeploys() {
         "2"
     );
     r.acc.tf.assert_plan_empty(&[]);
+}
+
+/// `terraform validate -json` of one action block: each invalid setting is reported on its own
+/// line inside `config`, and a timeout without a wait is a warning there.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn invalid_settings_fail_validate_on_their_line_in_config() {
+    require_acc();
+    // Nothing is called: validation needs no endpoint.
+    let tf = Terraform::with_endpoint("http://127.0.0.1:9", PROVIDER);
+    let config = |settings: &str| {
+        format!(
+            "{REQUIRED_PROVIDERS}\naction \"todo_fargate_service_redeploy\" \"r\" {{\n  \
+             config {{\n{settings}  }}\n}}\n"
+        )
+    };
+    tf.write(
+        "main.tf",
+        &config("    cluster = \"a/b\"\n    service = \"my service\"\n    timeout = \"soon\"\n"),
+    );
+    let validate = tf.validate_json();
+    assert_eq!(validate["valid"], false, "{validate:#}");
+    let diagnostics = validate["diagnostics"].as_array().expect("diagnostics");
+    for (summary, code) in [
+        ("Invalid cluster", "cluster = \"a/b\""),
+        ("Invalid service name", "service = \"my service\""),
+        ("Invalid duration", "timeout = \"soon\""),
+    ] {
+        let found = diagnostics
+            .iter()
+            .find(|d| d["summary"] == summary)
+            .unwrap_or_else(|| panic!("no {summary:?} in {validate:#}"));
+        assert_eq!(found["severity"], "error");
+        assert!(
+            found["snippet"]["code"]
+                .as_str()
+                .is_some_and(|c| c.contains(code)),
+            "{summary} on its line: {found:#}"
+        );
+    }
+
+    tf.write(
+        "main.tf",
+        &config(
+            "    cluster = \"main\"\n    service = \"svc\"\n    \
+             wait_for_steady_state = false\n    timeout = \"5m\"\n",
+        ),
+    );
+    let validate = tf.validate_json();
+    assert_eq!(validate["valid"], true, "{validate:#}");
+    let warning = &validate["diagnostics"][0];
+    assert_eq!(warning["severity"], "warning", "{validate:#}");
+    assert_eq!(warning["summary"], "Timeout without a wait");
+    assert!(
+        warning["snippet"]["code"]
+            .as_str()
+            .is_some_and(|c| c.contains("timeout = \"5m\"")),
+        "{warning:#}"
+    );
 }
