@@ -36,23 +36,25 @@ pub const TYPE_NAME: &str = "todo_fargate_service_redeploy";
 /// Whether the action waits for the rollout when the configuration does not say.
 pub const DEFAULT_WAIT_FOR_STEADY_STATE: bool = true;
 
-/// How long it waits when the configuration does not say, as written in HCL.
-pub const DEFAULT_TIMEOUT: &str = "20m";
+/// How long it waits when the configuration does not say.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+/// [`DEFAULT_TIMEOUT`] as HCL writes it (the schema's default).
+const DEFAULT_TIMEOUT_TEXT: &str = "20m";
 
 /// The `todo_fargate_service_redeploy` action.
 pub struct FargateServiceRedeploy {
     clients: Arc<ClientSlot>,
-    /// The delays between status checks (first, longest).
-    delays: (Duration, Duration),
+    /// Other delays between status checks (first, longest) than the [`Poller`]'s, for tests.
+    delays: Option<(Duration, Duration)>,
 }
 
 impl FargateServiceRedeploy {
     /// The action, using the provider's shared clients.
     pub fn new(clients: Arc<ClientSlot>) -> Self {
-        let poller = Poller::new(Duration::ZERO);
         Self {
             clients,
-            delays: (poller.first_delay, poller.max_delay),
+            delays: None,
         }
     }
 }
@@ -74,10 +76,10 @@ impl RedeployModel {
 
     /// The wait's time limit (the validator has checked the text).
     fn timeout(&self) -> Duration {
-        let text = self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT);
-        parse_duration(text)
-            .or_else(|| parse_duration(DEFAULT_TIMEOUT))
-            .unwrap_or(Duration::from_secs(20 * 60))
+        self.timeout
+            .as_deref()
+            .and_then(parse_duration)
+            .unwrap_or(DEFAULT_TIMEOUT)
     }
 }
 
@@ -120,7 +122,7 @@ pub fn schema() -> Schema {
         )
         .attribute(
             Attribute::optional("timeout", Type::String)
-                .default(Value::from(DEFAULT_TIMEOUT))
+                .default(Value::from(DEFAULT_TIMEOUT_TEXT))
                 .validate(Validator::Duration)
                 .subject("duration")
                 .describe(
@@ -189,7 +191,7 @@ struct Redeploy<'a> {
 
 impl Redeploy<'_> {
     /// Starts the deployment and, when configured to, waits for its rollout.
-    async fn run(&self, delays: (Duration, Duration)) -> Result<(), Diagnostic> {
+    async fn run(&self, delays: Option<(Duration, Duration)>) -> Result<(), Diagnostic> {
         let RedeployModel {
             cluster, service, ..
         } = self.model;
@@ -289,7 +291,7 @@ impl Redeploy<'_> {
     async fn wait(
         &self,
         id: &str,
-        delays: (Duration, Duration),
+        delays: Option<(Duration, Duration)>,
     ) -> Result<Option<Snapshot>, Diagnostic> {
         let RedeployModel {
             cluster, service, ..
@@ -314,8 +316,11 @@ impl Redeploy<'_> {
                 Ok(state)
             }
         };
-        let waited = Poller::new(timeout)
-            .delays(delays.0, delays.1)
+        let mut poller = Poller::new(timeout);
+        if let Some((first, max)) = delays {
+            poller = poller.delays(first, max);
+        }
+        let waited = poller
             .until(
                 self.ctx,
                 &[DeploymentState::InProgress],

@@ -40,6 +40,14 @@ fn described(deployments: Vec<serde_json::Value>) -> Answer {
     Answer::ok(json!({"services": [service(deployments)], "failures": []}))
 }
 
+/// ECS's answer while deployment NEW rolls out with `running` of its 2 tasks, beside OLD.
+fn rolling(running: i32) -> Answer {
+    described(vec![
+        deployment(NEW, "PRIMARY", "IN_PROGRESS", running),
+        deployment(OLD, "ACTIVE", "COMPLETED", 2),
+    ])
+}
+
 /// A fake ECS where UpdateService starts deployment NEW (IN_PROGRESS, no task running) beside
 /// the completed OLD one.
 fn fake() -> FakeAws {
@@ -57,7 +65,7 @@ async fn action(fake: &FakeAws) -> FargateServiceRedeploy {
     let clients = fake.start().await.expect("fake endpoint");
     FargateServiceRedeploy {
         clients: Arc::new(ClientSlot::ready(clients)),
-        delays: (Duration::from_millis(2), Duration::from_millis(10)),
+        delays: Some((Duration::from_millis(2), Duration::from_millis(10))),
     }
 }
 
@@ -112,19 +120,10 @@ async fn progress_reports_each_change_of_the_deployment_until_it_completes() {
     fake.queue(
         "DescribeServices",
         vec![
-            described(vec![
-                deployment(NEW, "PRIMARY", "IN_PROGRESS", 0),
-                deployment(OLD, "ACTIVE", "COMPLETED", 2),
-            ]),
+            rolling(0),
             // The same again: no new message.
-            described(vec![
-                deployment(NEW, "PRIMARY", "IN_PROGRESS", 0),
-                deployment(OLD, "ACTIVE", "COMPLETED", 2),
-            ]),
-            described(vec![
-                deployment(NEW, "PRIMARY", "IN_PROGRESS", 1),
-                deployment(OLD, "ACTIVE", "COMPLETED", 2),
-            ]),
+            rolling(0),
+            rolling(1),
         ],
     );
     fake.answer(
@@ -287,13 +286,7 @@ async fn a_deployment_replaced_before_it_completed_fails() {
 #[tokio::test]
 async fn the_wait_ends_at_the_timeout_with_what_it_saw_last() {
     let fake = fake();
-    fake.answer(
-        "DescribeServices",
-        described(vec![
-            deployment(NEW, "PRIMARY", "IN_PROGRESS", 1),
-            deployment(OLD, "ACTIVE", "COMPLETED", 2),
-        ]),
-    );
+    fake.answer("DescribeServices", rolling(1));
     let action = action(&fake).await;
     let (diagnostics, _) =
         invoke(&action, &config(None, Some("1s")), &CallContext::default()).await;
@@ -309,13 +302,7 @@ async fn the_wait_ends_at_the_timeout_with_what_it_saw_last() {
 #[tokio::test]
 async fn stop_provider_cancels_the_wait() {
     let fake = fake();
-    fake.answer(
-        "DescribeServices",
-        described(vec![
-            deployment(NEW, "PRIMARY", "IN_PROGRESS", 0),
-            deployment(OLD, "ACTIVE", "COMPLETED", 2),
-        ]),
-    );
+    fake.answer("DescribeServices", rolling(0));
     let action = action(&fake).await;
     let token = CancellationToken::new();
     let ctx = CallContext::new(token.clone());
@@ -420,4 +407,13 @@ async fn a_timeout_without_a_wait_is_a_warning_and_the_attributes_are_checked() 
         )
         .is_empty()
     );
+}
+
+#[test]
+fn the_documented_default_timeout_is_the_one_used() {
+    assert_eq!(parse_duration(DEFAULT_TIMEOUT_TEXT), Some(DEFAULT_TIMEOUT));
+    let model: RedeployModel = from_value(&config(None, None)).expect("model");
+    assert_eq!(model.timeout(), DEFAULT_TIMEOUT);
+    let model: RedeployModel = from_value(&config(None, Some("90s"))).expect("model");
+    assert_eq!(model.timeout(), Duration::from_secs(90));
 }
