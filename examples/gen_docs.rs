@@ -1,6 +1,6 @@
 //! Writes the provider's registry documentation (`index.md`, `resources/*.md`,
-//! `data-sources/*.md`, `ephemeral-resources/*.md`, `functions/*.md`) into a directory, `docs`
-//! unless another is given:
+//! `data-sources/*.md`, `ephemeral-resources/*.md`, `functions/*.md`, `actions/*.md`) into a
+//! directory, `docs` unless another is given:
 //!
 //! ```text
 //! cargo run --example gen_docs -- docs
@@ -17,11 +17,12 @@ use std::process::ExitCode;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 4] = [
+const GENERATED_DIRS: [&str; 5] = [
     "resources",
     "data-sources",
     "ephemeral-resources",
     "functions",
+    "actions",
 ];
 
 fn main() -> ExitCode {

@@ -8,11 +8,12 @@ use std::path::Path;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The `docs/` subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 4] = [
+const GENERATED_DIRS: [&str; 5] = [
     "resources",
     "data-sources",
     "ephemeral-resources",
     "functions",
+    "actions",
 ];
 
 #[test]

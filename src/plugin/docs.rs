@@ -8,7 +8,10 @@
 //!   (`docs/resources/<name>.md`, `docs/data-sources/<name>.md`,
 //!   `docs/ephemeral-resources/<name>.md`) with Example Usage, Argument Reference (required,
 //!   then optional arguments, then each nested block in its own subsection), Attribute
-//!   Reference (the computed-only attributes) and, for resources, Import.
+//!   Reference (the computed-only attributes) and, for resources, Import;
+//! * [`render_function_page`]: a provider function's page (`docs/functions/<name>.md`);
+//! * [`render_action_page`]: an action's page (`docs/actions/<name>.md`) with Example Usage and
+//!   the arguments of its `config` block.
 //!
 //! Attributes and blocks appear in the order the schema lists them, so the output is
 //! deterministic and a schema change shows as a small diff. This module knows nothing of any
@@ -16,6 +19,7 @@
 
 use std::fmt::Write as _;
 
+use super::action::Action;
 use super::function::Function;
 use super::schema::{Attribute, AttributeMode, Block, NestedBlock, Nesting, Schema};
 use super::value::{Type, Value};
@@ -270,6 +274,38 @@ pub fn render_function_page(provider: &str, function: &dyn Function, example_hcl
             );
         }
     }
+    finish(out)
+}
+
+/// An action's page (`docs/actions/<name>.md`), in the registry's layout: the description, an
+/// example, and the arguments of the action's `config` block. An action exports nothing.
+pub fn render_action_page(provider: &str, action: &dyn Action, example_hcl: &str) -> String {
+    let type_name = action.type_name();
+    let schema = action.schema();
+    let block = &schema.block;
+    let mut out = String::new();
+    front_matter(
+        &mut out,
+        &format!("{type_name} Action - {provider}"),
+        &block.description,
+    );
+    let _ = writeln!(
+        out,
+        "# {type_name} (Action)
+"
+    );
+    paragraph(&mut out, &block.description);
+    example(&mut out, example_hcl);
+    arguments(&mut out, block, false);
+    paragraph(
+        &mut out,
+        &format!(
+            "The arguments go in the action's `config` block. Run the action with \
+             `terraform apply -invoke=action.{type_name}.<name>`, or from a resource's \
+             `lifecycle {{ action_trigger {{ ... }} }}` (Terraform 1.14 or later). An action \
+             changes nothing in the Terraform state."
+        ),
+    );
     finish(out)
 }
 

@@ -1,6 +1,7 @@
 //! The plugin layer: everything Terraform's plugin protocol needs, and nothing about AWS.
 //! A provider implements the traits in [`resource`] and calls [`handshake::serve`].
 
+pub mod action;
 pub mod diag;
 pub mod docs;
 pub mod ephemeral;
@@ -19,6 +20,7 @@ pub mod tls;
 pub mod validator;
 pub mod value;
 
+pub use action::{Action, Progress};
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
 pub use ephemeral::{EphemeralResource, Opened, Renewed};
 pub use function::{Function, FunctionError, Parameter, Signature};

@@ -109,6 +109,11 @@ pub trait Provider: Send + Sync + 'static {
     fn ephemeral_resources(&self) -> Vec<Arc<dyn super::ephemeral::EphemeralResource>> {
         Vec::new()
     }
+
+    /// The action types; none by default.
+    fn actions(&self) -> Vec<Arc<dyn super::action::Action>> {
+        Vec::new()
+    }
 }
 
 /// A planned change that a resource may adjust in [`Resource::modify_plan`].

@@ -6,7 +6,9 @@
 //! `docs_up_to_date` test fails while `docs/` differs from what [`render_all`] produces.
 
 use crate::plugin::Provider;
-use crate::plugin::docs::{Page, PageKind, render_function_page, render_index, render_page};
+use crate::plugin::docs::{
+    Page, PageKind, render_action_page, render_function_page, render_index, render_page,
+};
 
 use super::TodoProvider;
 
@@ -323,8 +325,50 @@ pub fn render_all() -> Vec<(String, String)> {
             render_function_page(PROVIDER_NAME, function.as_ref(), example),
         ));
     }
+    for action in provider.actions() {
+        let type_name = action.type_name();
+        let short = type_name
+            .strip_prefix(&format!("{PROVIDER_NAME}_"))
+            .unwrap_or(type_name);
+        pages.push((
+            format!("actions/{short}.md"),
+            render_action_page(PROVIDER_NAME, action.as_ref(), action_example(type_name)),
+        ));
+    }
     pages
 }
+
+/// The hand-written example of an action's page.
+fn action_example(type_name: &str) -> &'static str {
+    match type_name {
+        "todo_fargate_service_redeploy" => FARGATE_SERVICE_REDEPLOY_EXAMPLE,
+        _ => "",
+    }
+}
+
+const FARGATE_SERVICE_REDEPLOY_EXAMPLE: &str = r#"
+# Pick up a rotated secret without a new image tag:
+#   terraform apply -invoke=action.todo_fargate_service_redeploy.app
+action "todo_fargate_service_redeploy" "app" {
+  config {
+    cluster = todo_ecs_cluster.main.name
+    service = todo_fargate_service.app.name
+    timeout = "30m"
+  }
+}
+
+# Or redeploy whenever the secret's version changes in the same apply.
+resource "terraform_data" "db_password_version" {
+  input = aws_secretsmanager_secret_version.db_password.version_id
+
+  lifecycle {
+    action_trigger {
+      events  = [after_update]
+      actions = [action.todo_fargate_service_redeploy.app]
+    }
+  }
+}
+"#;
 
 /// The hand-written example of a function's page.
 fn function_example(name: &str) -> &'static str {
@@ -384,6 +428,13 @@ mod tests {
                 function.name()
             );
         }
+        for action in provider.actions() {
+            assert!(
+                !action_example(action.type_name()).is_empty(),
+                "action {} has no example in src/provider/docs.rs",
+                action.type_name()
+            );
+        }
         let paths: Vec<String> = render_all().into_iter().map(|(path, _)| path).collect();
         assert_eq!(
             paths,
@@ -396,6 +447,7 @@ mod tests {
                 "ephemeral-resources/ecr_authorization_token.md",
                 "functions/image_uri.md",
                 "functions/parse_image_uri.md",
+                "actions/fargate_service_redeploy.md",
             ]
         );
     }
@@ -443,6 +495,13 @@ mod tests {
         assert!(token.contains("docker login --username"));
         assert!(token.contains("- `password` (String, Sensitive)"));
         assert!(!token.contains("## Import"));
+        let redeploy = page("actions/fargate_service_redeploy.md");
+        assert!(redeploy.contains("page_title: \"todo_fargate_service_redeploy Action - todo\""));
+        assert!(redeploy.contains("# todo_fargate_service_redeploy (Action)"));
+        assert!(redeploy.contains("-invoke=action.todo_fargate_service_redeploy.app"));
+        assert!(redeploy.contains("events  = [after_update]"));
+        assert!(redeploy.contains("- `wait_for_steady_state` (Bool, Optional)"));
+        assert!(!redeploy.contains("## Attribute Reference"));
     }
 
     /// The attributes and blocks an example sets directly inside `<keyword> "<type_name>"`

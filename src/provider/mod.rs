@@ -1,6 +1,6 @@
 //! The `todo` provider: its configuration, the AWS clients it builds once configured, and its
-//! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`) and data
-//! source (`todo_ecr_image`).
+//! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`), data
+//! source (`todo_ecr_image`) and action (`todo_fargate_service_redeploy`).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -28,6 +28,7 @@ pub mod ecs_cluster;
 #[cfg(test)]
 mod fake_aws;
 pub mod fargate_service;
+pub mod fargate_service_redeploy;
 pub mod functions;
 pub mod tags;
 pub mod test_hooks;
@@ -358,6 +359,12 @@ impl Provider for TodoProvider {
             Arc::new(functions::ParseImageUriFunction),
         ]
     }
+
+    fn actions(&self) -> Vec<Arc<dyn crate::plugin::Action>> {
+        vec![Arc::new(
+            fargate_service_redeploy::FargateServiceRedeploy::new(self.clients.clone()),
+        )]
+    }
 }
 
 #[cfg(test)]
@@ -455,6 +462,12 @@ mod tests {
                 .data_sources()
                 .iter()
                 .map(|d| (d.type_name(), d.schema())),
+        );
+        schemas.extend(
+            provider
+                .actions()
+                .iter()
+                .map(|a| (a.type_name(), a.schema())),
         );
         let mut accepted = Vec::new();
         for (type_name, schema) in &schemas {

@@ -20,6 +20,9 @@ use super::convert::{capabilities, decode, encode, encode_conformed, path_to_pro
 use super::function;
 use super::{Entry, ProviderService, WithDiagnostics, pb};
 
+// The action RPCs live beside these, in `action`.
+pub(super) use super::action::{invoke_action, plan_action, validate_action_config};
+
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
 /// the request of `pb::<method>`, answering its response. `mod.rs` runs it in `guarded`.
 macro_rules! handler {
@@ -54,6 +57,9 @@ handler!(get_metadata, |this, _request| {
         ephemeral_resources: type_names(&shared.ephemeral_resources)
             .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
             .collect(),
+        actions: type_names(&shared.actions)
+            .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+            .collect(),
         ..Default::default()
     }
 });
@@ -71,6 +77,17 @@ handler!(get_provider_schema, |this, _request| {
         provider_meta: None,
         server_capabilities: Some(capabilities()),
         functions: function::definitions(&shared.functions),
+        action_schemas: schemas(&shared.actions)
+            .into_iter()
+            .map(|(name, schema)| {
+                (
+                    name,
+                    pb::ActionSchema {
+                        schema: Some(schema),
+                    },
+                )
+            })
+            .collect(),
         ..Default::default()
     }
 });

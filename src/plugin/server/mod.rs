@@ -8,7 +8,7 @@
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
 //! themselves are in `handlers` (those of ephemeral resources in `ephemeral`, of functions in
-//! `function`), the wire conversions in `convert`.
+//! `function`, of actions in `action`), the wire conversions in `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,6 +32,7 @@ use super::resource::{CallContext, DataSource, Provider, Resource, panic_message
 use super::schema::Schema;
 use super::value::Type;
 
+mod action;
 mod convert;
 mod ephemeral;
 mod function;
@@ -171,6 +172,8 @@ struct Shared {
     functions: function::Functions,
     /// The ephemeral resource types with their schemas.
     ephemeral_resources: HashMap<&'static str, EphemeralEntry>,
+    /// The action types with their schemas.
+    actions: HashMap<&'static str, action::ActionEntry>,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -191,6 +194,7 @@ impl ProviderService {
         let ephemeral_resources = entries(provider.ephemeral_resources(), |e| {
             (e.type_name(), e.schema())
         });
+        let actions = entries(provider.actions(), |a| (a.type_name(), a.schema()));
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -200,6 +204,7 @@ impl ProviderService {
                 data_sources,
                 functions,
                 ephemeral_resources,
+                actions,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -230,6 +235,9 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 /// - `served`: `method: "RpcName" => field`: the RPC runs `handlers::method` on a clone of the
 ///   service and the request, inside [`guarded`] under its protocol name, and its response keeps
 ///   diagnostics in `field`.
+/// - `served_streams`: `method: "RpcName" => StreamType`, a server-streaming RPC whose events
+///   are `pb::method::Event`: `handlers::method` on a clone of the service and the request
+///   answers the stream; it turns failures and panics into events itself.
 /// - `unimplemented`: `method: "RpcName"`, a unary RPC that answers UNIMPLEMENTED, as gRPC does
 ///   for methods a server does not list.
 /// - `unimplemented_streams`: `method: "RpcName" => StreamType`, the same for a server-streaming
@@ -237,6 +245,9 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 macro_rules! provider_rpcs {
     (
         served: [$($method:ident: $rpc:literal => $field:ident),* $(,)?],
+        served_streams: [
+            $($served_method:ident: $served_rpc:literal => $served_stream:ident),* $(,)?
+        ],
         unimplemented: [$($todo_method:ident: $todo_rpc:literal),* $(,)?],
         unimplemented_streams: [
             $($stream_method:ident: $stream_rpc:literal => $stream:ident),* $(,)?
@@ -250,6 +261,19 @@ macro_rules! provider_rpcs {
             ) -> Result<Response<pb::$method::Response>, Status> {
                 guarded($rpc, handlers::$method(self.clone(), request.into_inner())).await
             })*
+
+            $(
+                type $served_stream = EventStream<pb::$served_method::Event>;
+
+                async fn $served_method(
+                    &self,
+                    request: Request<pb::$served_method::Request>,
+                ) -> Result<Response<Self::$served_stream>, Status> {
+                    tracing::debug!(tf_rpc = $served_rpc, "received request");
+                    let events = handlers::$served_method(self.clone(), request.into_inner());
+                    Ok(Response::new(events))
+                }
+            )*
 
             $(async fn $todo_method(
                 &self,
@@ -299,18 +323,20 @@ provider_rpcs!(
         open_ephemeral_resource: "OpenEphemeralResource" => diagnostics,
         renew_ephemeral_resource: "RenewEphemeralResource" => diagnostics,
         close_ephemeral_resource: "CloseEphemeralResource" => diagnostics,
+        validate_action_config: "ValidateActionConfig" => diagnostics,
+        plan_action: "PlanAction" => diagnostics,
         stop_provider: "StopProvider" => error,
+    ],
+    served_streams: [
+        invoke_action: "InvokeAction" => InvokeActionStream,
     ],
     unimplemented: [
         upgrade_resource_identity: "UpgradeResourceIdentity",
         generate_resource_config: "GenerateResourceConfig",
         validate_list_resource_config: "ValidateListResourceConfig",
-        plan_action: "PlanAction",
-        validate_action_config: "ValidateActionConfig",
     ],
     unimplemented_streams: [
         list_resource: "ListResource" => ListResourceStream,
-        invoke_action: "InvokeAction" => InvokeActionStream,
     ],
 );
 

@@ -32,7 +32,9 @@ use aws_sdk_ecs::types::{
     RuntimePlatform,
 };
 
-use self::find::{ServiceStatus, find_live_service, find_service};
+use self::find::find_live_service;
+// The redeploy action follows its deployment with the same finder.
+pub(crate) use self::find::{ServiceStatus, find_service};
 use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 use self::model::{
