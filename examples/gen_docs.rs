@@ -1,11 +1,12 @@
-//! Writes the provider's registry documentation (`index.md`, `resources/*.md`, `functions/*.md`,
-//! `data-sources/*.md`, `list-resources/*.md`) into a directory, `docs` unless another is given:
+//! Writes the provider's registry documentation (`index.md`, `resources/*.md`,
+//! `data-sources/*.md`, `ephemeral-resources/*.md`, `list-resources/*.md`, `functions/*.md`,
+//! `actions/*.md`) into a directory, `docs` unless another is given:
 //!
 //! ```text
 //! cargo run --example gen_docs -- docs
 //! ```
 //!
-//! Pages in `resources/` and `data-sources/` that the provider no longer documents are removed,
+//! Pages in the generated directories that the provider no longer documents are removed,
 //! so a renamed or dropped type leaves no stale page behind.
 
 use std::collections::BTreeSet;
@@ -16,7 +17,14 @@ use std::process::ExitCode;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 4] = ["resources", "data-sources", "list-resources", "functions"];
+const GENERATED_DIRS: [&str; 6] = [
+    "resources",
+    "data-sources",
+    "ephemeral-resources",
+    "list-resources",
+    "functions",
+    "actions",
+];
 
 fn main() -> ExitCode {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".to_owned()));

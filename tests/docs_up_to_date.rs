@@ -8,7 +8,14 @@ use std::path::Path;
 use terraform_provider_todo::provider::docs::render_all;
 
 /// The `docs/` subdirectories whose Markdown files are all generated.
-const GENERATED_DIRS: [&str; 4] = ["resources", "data-sources", "list-resources", "functions"];
+const GENERATED_DIRS: [&str; 6] = [
+    "resources",
+    "data-sources",
+    "ephemeral-resources",
+    "list-resources",
+    "functions",
+    "actions",
+];
 
 #[test]
 fn docs_match_the_schemas() {

@@ -110,6 +110,7 @@ fn schema_lists_every_type_with_descriptions() {
         ("resource_schemas", "todo_ecs_cluster", "container_insights"),
         ("resource_schemas", "todo_fargate_service", "image_tag"),
         ("data_source_schemas", "todo_ecr_image", "image_digest"),
+        ("action_schemas", "todo_fargate_service_redeploy", "service"),
     ];
     for (kind, name, attribute) in expected {
         let block = &provider[kind][name]["block"];

@@ -4,11 +4,15 @@
 //! how to import), and gets back Markdown with the registry's YAML front matter:
 //!
 //! * [`render_index`]: the provider page (`docs/index.md`) with the provider block's arguments;
+//! * [`render_page`]: a resource, data source or ephemeral resource page
+//!   (`docs/resources/<name>.md`, `docs/data-sources/<name>.md`,
+//!   `docs/ephemeral-resources/<name>.md`) with Example Usage, Argument Reference (required,
+//!   then optional arguments, then each nested block in its own subsection), Attribute
+//!   Reference (the computed-only attributes) and, for resources, Import;
 //! * [`render_list_page`]: a list resource page (`docs/list-resources/<name>.md`);
-//! * [`render_page`]: a resource or data source page (`docs/resources/<name>.md`,
-//!   `docs/data-sources/<name>.md`) with Example Usage, Argument Reference (required, then
-//!   optional arguments, then each nested block in its own subsection), Attribute Reference
-//!   (the computed-only attributes) and, for resources, Import.
+//! * [`render_function_page`]: a provider function's page (`docs/functions/<name>.md`);
+//! * [`render_action_page`]: an action's page (`docs/actions/<name>.md`) with Example Usage and
+//!   the arguments of its `config` block.
 //!
 //! Attributes and blocks appear in the order the schema lists them, so the output is
 //! deterministic and a schema change shows as a small diff. This module knows nothing of any
@@ -16,6 +20,7 @@
 
 use std::fmt::Write as _;
 
+use super::action::Action;
 use super::function::Function;
 use super::identity::IdentitySchema;
 
@@ -25,29 +30,43 @@ use super::schema::{Attribute, AttributeMode, Block, NestedBlock, Nesting, Schem
 use super::value::{Type, Value};
 pub use list_page::{ListPage, render_list_page};
 
-/// Whether a page documents a managed resource or a data source.
+/// Whether a page documents a managed resource, a data source or an ephemeral resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageKind {
     /// A managed resource (`resource "..." "..." {}`).
     Resource,
     /// A data source (`data "..." "..." {}`).
     DataSource,
+    /// An ephemeral resource (`ephemeral "..." "..." {}`).
+    EphemeralResource,
 }
 
 impl PageKind {
-    /// The name the registry uses in titles: `Resource` or `Data Source`.
+    /// The name the registry uses in titles: `Resource`, `Data Source` or `Ephemeral Resource`.
     pub fn title(self) -> &'static str {
         match self {
             PageKind::Resource => "Resource",
             PageKind::DataSource => "Data Source",
+            PageKind::EphemeralResource => "Ephemeral Resource",
         }
     }
 
-    /// The `docs/` subdirectory for this kind of page: `resources` or `data-sources`.
+    /// The `docs/` subdirectory for this kind of page: `resources`, `data-sources` or
+    /// `ephemeral-resources`.
     pub fn directory(self) -> &'static str {
         match self {
             PageKind::Resource => "resources",
             PageKind::DataSource => "data-sources",
+            PageKind::EphemeralResource => "ephemeral-resources",
+        }
+    }
+
+    /// The HCL block keyword of this kind: `resource`, `data` or `ephemeral`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PageKind::Resource => "resource",
+            PageKind::DataSource => "data",
+            PageKind::EphemeralResource => "ephemeral",
         }
     }
 }
@@ -57,7 +76,7 @@ impl PageKind {
 pub struct Page<'a> {
     /// The provider's local name, such as `todo` (shown in the page title).
     pub provider: &'a str,
-    /// Resource or data source.
+    /// Resource, data source or ephemeral resource.
     pub kind: PageKind,
     /// The full type name, such as `todo_ecr_repository`.
     pub type_name: &'a str,
@@ -66,11 +85,11 @@ pub struct Page<'a> {
     /// An example configuration in HCL, without code fences.
     pub example: &'a str,
     /// Markdown explaining how to import an existing object; `None` when the type cannot be
-    /// imported. Ignored for data sources.
+    /// imported. Ignored for data sources and ephemeral resources.
     pub import: Option<&'a str>,
 }
 
-/// Renders a resource or data source page.
+/// Renders a resource, data source or ephemeral resource page.
 pub fn render_page(page: &Page<'_>) -> String {
     let block = &page.schema.block;
     let mut out = String::new();
@@ -296,6 +315,38 @@ pub fn identity_import(schema: &IdentitySchema, address: &str, example: &str) ->
         );
     }
     out
+}
+
+/// An action's page (`docs/actions/<name>.md`), in the registry's layout: the description, an
+/// example, and the arguments of the action's `config` block. An action exports nothing.
+pub fn render_action_page(provider: &str, action: &dyn Action, example_hcl: &str) -> String {
+    let type_name = action.type_name();
+    let schema = action.schema();
+    let block = &schema.block;
+    let mut out = String::new();
+    front_matter(
+        &mut out,
+        &format!("{type_name} Action - {provider}"),
+        &block.description,
+    );
+    let _ = writeln!(
+        out,
+        "# {type_name} (Action)
+"
+    );
+    paragraph(&mut out, &block.description);
+    example(&mut out, example_hcl);
+    arguments(&mut out, block, false);
+    paragraph(
+        &mut out,
+        &format!(
+            "The arguments go in the action's `config` block. Run the action with \
+             `terraform apply -invoke=action.{type_name}.<name>`, or from a resource's \
+             `lifecycle {{ action_trigger {{ ... }} }}` (Terraform 1.14 or later). An action \
+             changes nothing in the Terraform state."
+        ),
+    );
+    finish(out)
 }
 
 /// A paragraph of Markdown followed by a blank line; nothing when empty.
@@ -608,6 +659,29 @@ terraform import acme_widget.w w
         assert!(!page.contains("## Import"));
         assert!(!page.contains("ignored"));
         assert!(!page.contains("forces a new resource"));
+    }
+
+    #[test]
+    fn ephemeral_resource_pages_have_their_title_and_no_import() {
+        let schema = schema();
+        let page = render_page(&Page {
+            provider: "acme",
+            kind: PageKind::EphemeralResource,
+            type_name: "acme_widget",
+            schema: &schema,
+            example: "ephemeral \"acme_widget\" \"w\" {}",
+            import: Some("ignored"),
+        });
+        assert!(page.starts_with("---\npage_title: \"acme_widget Ephemeral Resource - acme\"\n"));
+        assert!(page.contains("# acme_widget (Ephemeral Resource)\n"));
+        assert!(page.contains("- `token` (String, Optional, Sensitive) A secret. Sensitive.\n"));
+        assert!(!page.contains("## Import"));
+        assert!(!page.contains("forces a new resource"));
+        assert_eq!(
+            PageKind::EphemeralResource.directory(),
+            "ephemeral-resources"
+        );
+        assert_eq!(PageKind::EphemeralResource.keyword(), "ephemeral");
     }
 
     #[test]

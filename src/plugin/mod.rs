@@ -1,8 +1,10 @@
 //! The plugin layer: everything Terraform's plugin protocol needs, and nothing about AWS.
 //! A provider implements the traits in [`resource`] and calls [`handshake::serve`].
 
+pub mod action;
 pub mod diag;
 pub mod docs;
+pub mod ephemeral;
 pub mod function;
 pub mod handshake;
 pub mod identity;
@@ -20,7 +22,9 @@ pub mod tls;
 pub mod validator;
 pub mod value;
 
+pub use action::{Action, Progress};
 pub use diag::{AttributePath, Diagnostic, Diagnostics};
+pub use ephemeral::{EphemeralResource, Opened, Renewed};
 pub use function::{Function, FunctionError, Parameter, Signature};
 pub use identity::IdentitySchema;
 pub use list::{ListResource, ListSink, Listed};

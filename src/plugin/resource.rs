@@ -106,6 +106,16 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The ephemeral resource types; none by default.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn super::ephemeral::EphemeralResource>> {
+        Vec::new()
+    }
+
+    /// The action types; none by default.
+    fn actions(&self) -> Vec<Arc<dyn super::action::Action>> {
+        Vec::new()
+    }
+
     /// The list resource types (`list` blocks of `terraform query`); none by default.
     fn list_resources(&self) -> Vec<Arc<dyn super::list::ListResource>> {
         Vec::new()

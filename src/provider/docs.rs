@@ -7,8 +7,8 @@
 
 use crate::plugin::Provider;
 use crate::plugin::docs::{
-    ListPage, Page, PageKind, identity_import, render_function_page, render_index,
-    render_list_page, render_page,
+    ListPage, Page, PageKind, identity_import, render_action_page, render_function_page,
+    render_index, render_list_page, render_page,
 };
 
 use super::TodoProvider;
@@ -142,8 +142,36 @@ output "image_uri" {
 }
 "#;
 
-/// The example and import text of a resource type; `None` for a type without hand-written
-/// documentation.
+const ECR_AUTHORIZATION_TOKEN_EXAMPLE: &str = r#"
+# A registry login that never reaches the state or a plan file: Terraform opens it in every
+# plan and apply, and forgets it when the run ends.
+ephemeral "todo_ecr_authorization_token" "ecr" {}
+
+# `docker login` for the pushes that follow, in place of `aws ecr get-login-password`.
+resource "terraform_data" "docker_login" {
+  triggers_replace = [timestamp()]
+
+  provisioner "local-exec" {
+    command = "printf '%s' \"$PASSWORD\" | docker login --username \"$USER_NAME\" --password-stdin \"$REGISTRY\""
+    environment = {
+      REGISTRY  = ephemeral.todo_ecr_authorization_token.ecr.proxy_endpoint
+      USER_NAME = ephemeral.todo_ecr_authorization_token.ecr.user_name
+      PASSWORD  = ephemeral.todo_ecr_authorization_token.ecr.password
+    }
+  }
+}
+
+# The same login can configure a provider, for instance the Docker provider's registry
+# credentials.
+provider "docker" {
+  registry_auth {
+    address  = trimprefix(ephemeral.todo_ecr_authorization_token.ecr.proxy_endpoint, "https://")
+    username = ephemeral.todo_ecr_authorization_token.ecr.user_name
+    password = ephemeral.todo_ecr_authorization_token.ecr.password
+  }
+}
+"#;
+
 /// The Import section of a resource page: `how` the ID is formed, an `import` block and the
 /// `terraform import` command for `address` and `id`, then `notes`.
 fn import_section(how: &str, address: &str, id: &str, notes: &str) -> String {
@@ -154,6 +182,8 @@ fn import_section(how: &str, address: &str, id: &str, notes: &str) -> String {
     )
 }
 
+/// The example and import text of a resource type; `None` for a type without hand-written
+/// documentation.
 fn resource_extras(type_name: &str) -> Option<Extras> {
     let (example, import) = match type_name {
         "todo_ecr_repository" => (
@@ -267,6 +297,18 @@ fn data_source_extras(type_name: &str) -> Option<Extras> {
     }
 }
 
+/// The example of an ephemeral resource type; `None` for a type without hand-written
+/// documentation.
+fn ephemeral_resource_extras(type_name: &str) -> Option<Extras> {
+    match type_name {
+        "todo_ecr_authorization_token" => Some(Extras {
+            example: ECR_AUTHORIZATION_TOKEN_EXAMPLE,
+            import: None,
+        }),
+        _ => None,
+    }
+}
+
 /// The page path of a type under `docs/`, such as `resources/ecr_repository.md`.
 fn page_path(kind: PageKind, type_name: &str) -> String {
     let prefix = format!("{PROVIDER_NAME}_");
@@ -281,10 +323,7 @@ fn render_type(
     schema: &crate::plugin::Schema,
     extras: Option<Extras>,
 ) -> (String, String) {
-    let keyword = match kind {
-        PageKind::Resource => "resource",
-        PageKind::DataSource => "data",
-    };
+    let keyword = kind.keyword();
     let fallback = format!("{keyword} \"{type_name}\" \"example\" {{\n}}");
     let (example, import) = match &extras {
         Some(extras) => (extras.example, extras.import.as_deref()),
@@ -302,8 +341,9 @@ fn render_type(
 }
 
 /// Every documentation page of the provider, as (path relative to `docs/`, Markdown content):
-/// `index.md`, then `resources/<name>.md` for each resource and `data-sources/<name>.md` for
-/// each data source, in the order the provider lists them.
+/// `index.md`, then `resources/<name>.md` for each resource, `data-sources/<name>.md` for each
+/// data source, `ephemeral-resources/<name>.md` for each ephemeral resource and
+/// `functions/<name>.md` for each function, in the order the provider lists them.
 pub fn render_all() -> Vec<(String, String)> {
     let provider = TodoProvider::new();
     let mut pages = vec![(
@@ -340,6 +380,15 @@ pub fn render_all() -> Vec<(String, String)> {
             data_source_extras(type_name),
         ));
     }
+    for ephemeral in provider.ephemeral_resources() {
+        let type_name = ephemeral.type_name();
+        pages.push(render_type(
+            PageKind::EphemeralResource,
+            type_name,
+            &ephemeral.schema(),
+            ephemeral_resource_extras(type_name),
+        ));
+    }
     let identities: Vec<_> = provider
         .resources()
         .iter()
@@ -372,8 +421,50 @@ pub fn render_all() -> Vec<(String, String)> {
             render_function_page(PROVIDER_NAME, function.as_ref(), example),
         ));
     }
+    for action in provider.actions() {
+        let type_name = action.type_name();
+        let short = type_name
+            .strip_prefix(&format!("{PROVIDER_NAME}_"))
+            .unwrap_or(type_name);
+        pages.push((
+            format!("actions/{short}.md"),
+            render_action_page(PROVIDER_NAME, action.as_ref(), action_example(type_name)),
+        ));
+    }
     pages
 }
+
+/// The hand-written example of an action's page.
+fn action_example(type_name: &str) -> &'static str {
+    match type_name {
+        "todo_fargate_service_redeploy" => FARGATE_SERVICE_REDEPLOY_EXAMPLE,
+        _ => "",
+    }
+}
+
+const FARGATE_SERVICE_REDEPLOY_EXAMPLE: &str = r#"
+# Pick up a rotated secret without a new image tag:
+#   terraform apply -invoke=action.todo_fargate_service_redeploy.app
+action "todo_fargate_service_redeploy" "app" {
+  config {
+    cluster = todo_ecs_cluster.main.name
+    service = todo_fargate_service.app.name
+    timeout = "30m"
+  }
+}
+
+# Or redeploy whenever the secret's version changes in the same apply.
+resource "terraform_data" "db_password_version" {
+  input = aws_secretsmanager_secret_version.db_password.version_id
+
+  lifecycle {
+    action_trigger {
+      events  = [after_update]
+      actions = [action.todo_fargate_service_redeploy.app]
+    }
+  }
+}
+"#;
 
 /// The hand-written example of a function's page.
 fn function_example(name: &str) -> &'static str {
@@ -419,6 +510,13 @@ mod tests {
                 data_source.type_name()
             );
         }
+        for ephemeral in provider.ephemeral_resources() {
+            assert!(
+                ephemeral_resource_extras(ephemeral.type_name()).is_some(),
+                "{} has no example in src/provider/docs.rs",
+                ephemeral.type_name()
+            );
+        }
         for list in provider.list_resources() {
             assert!(
                 list_example(list.type_name()).is_some(),
@@ -433,6 +531,13 @@ mod tests {
                 function.name()
             );
         }
+        for action in provider.actions() {
+            assert!(
+                !action_example(action.type_name()).is_empty(),
+                "action {} has no example in src/provider/docs.rs",
+                action.type_name()
+            );
+        }
         let paths: Vec<String> = render_all().into_iter().map(|(path, _)| path).collect();
         assert_eq!(
             paths,
@@ -442,11 +547,13 @@ mod tests {
                 "resources/ecs_cluster.md",
                 "resources/fargate_service.md",
                 "data-sources/ecr_image.md",
+                "ephemeral-resources/ecr_authorization_token.md",
                 "list-resources/ecr_repository.md",
                 "list-resources/ecs_cluster.md",
                 "list-resources/fargate_service.md",
                 "functions/image_uri.md",
                 "functions/parse_image_uri.md",
+                "actions/fargate_service_redeploy.md",
             ]
         );
     }
@@ -490,6 +597,23 @@ mod tests {
         assert!(image.contains("page_title: \"todo_ecr_image Data Source - todo\""));
         assert!(image.contains("image_tag       = var.image_tag"));
         assert!(!image.contains("## Import"));
+
+        let token = page("ephemeral-resources/ecr_authorization_token.md");
+        assert!(
+            token
+                .contains("page_title: \"todo_ecr_authorization_token Ephemeral Resource - todo\"")
+        );
+        assert!(token.contains("ephemeral \"todo_ecr_authorization_token\" \"ecr\" {}"));
+        assert!(token.contains("docker login --username"));
+        assert!(token.contains("- `password` (String, Sensitive)"));
+        assert!(!token.contains("## Import"));
+        let redeploy = page("actions/fargate_service_redeploy.md");
+        assert!(redeploy.contains("page_title: \"todo_fargate_service_redeploy Action - todo\""));
+        assert!(redeploy.contains("# todo_fargate_service_redeploy (Action)"));
+        assert!(redeploy.contains("-invoke=action.todo_fargate_service_redeploy.app"));
+        assert!(redeploy.contains("events  = [after_update]"));
+        assert!(redeploy.contains("- `wait_for_steady_state` (Bool, Optional)"));
+        assert!(!redeploy.contains("## Attribute Reference"));
     }
 
     /// The attributes and blocks an example sets directly inside `<keyword> "<type_name>"`
@@ -500,7 +624,8 @@ mod tests {
         let mut names = Vec::new();
         for line in example.lines() {
             if line.starts_with(&opening) {
-                inside = true;
+                // `{}` on the opening line: a block that sets nothing.
+                inside = !line.ends_with("{}");
             } else if line == "}" {
                 inside = false;
             } else if inside
@@ -521,12 +646,17 @@ mod tests {
             !names.is_empty(),
             "no {type_name} block found in its example"
         );
+        assert_settable(&names, type_name, schema);
+    }
+
+    /// Panics unless every one of `names` is an argument or block of `schema`.
+    fn assert_settable(names: &[String], type_name: &str, schema: &Schema) {
         for name in names {
             let settable = schema
                 .block
-                .find_attribute(&name)
+                .find_attribute(name)
                 .is_some_and(|a| a.mode != crate::plugin::schema::AttributeMode::Computed)
-                || schema.block.find_block(&name).is_some();
+                || schema.block.find_block(name).is_some();
             assert!(
                 settable,
                 "the {type_name} example sets {name:?}, which the schema has no argument for"
@@ -556,6 +686,20 @@ mod tests {
             let type_name = data_source.type_name();
             if let Some(extras) = data_source_extras(type_name) {
                 assert_example_matches(extras.example, "data", type_name, &data_source.schema());
+            }
+        }
+        for ephemeral in provider.ephemeral_resources() {
+            let type_name = ephemeral.type_name();
+            if let Some(extras) = ephemeral_resource_extras(type_name) {
+                assert!(
+                    extras
+                        .example
+                        .contains(&format!("ephemeral \"{type_name}\" ")),
+                    "no {type_name} block found in its example"
+                );
+                // Its block may set nothing (`{}`): check what it sets, if anything.
+                let names = example_arguments(extras.example, "ephemeral", type_name);
+                assert_settable(&names, type_name, &ephemeral.schema());
             }
         }
         assert_example_matches(INDEX_EXAMPLE, "provider", "todo", &provider.schema());

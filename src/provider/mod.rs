@@ -1,6 +1,6 @@
 //! The `todo` provider: its configuration, the AWS clients it builds once configured, and its
-//! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`) and data
-//! source (`todo_ecr_image`).
+//! resources (`todo_ecr_repository`, `todo_ecs_cluster`, `todo_fargate_service`), data
+//! source (`todo_ecr_image`) and action (`todo_fargate_service_redeploy`).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -21,12 +21,14 @@ use crate::plugin::{
 pub mod aws_error;
 pub mod config;
 pub mod docs;
+pub mod ecr_authorization_token;
 pub mod ecr_image;
 pub mod ecr_repository;
 pub mod ecs_cluster;
 #[cfg(test)]
 mod fake_aws;
 pub mod fargate_service;
+pub mod fargate_service_redeploy;
 pub mod functions;
 pub mod identity;
 pub mod listing;
@@ -347,6 +349,12 @@ impl Provider for TodoProvider {
         vec![Arc::new(ecr_image::EcrImage::new(self.clients.clone()))]
     }
 
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::plugin::EphemeralResource>> {
+        vec![Arc::new(
+            ecr_authorization_token::EcrAuthorizationToken::new(self.clients.clone()),
+        )]
+    }
+
     fn list_resources(&self) -> Vec<Arc<dyn crate::plugin::ListResource>> {
         vec![
             Arc::new(ecr_repository::EcrRepositoryList::new(self.clients.clone())),
@@ -362,6 +370,12 @@ impl Provider for TodoProvider {
             Arc::new(functions::ImageUriFunction),
             Arc::new(functions::ParseImageUriFunction),
         ]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn crate::plugin::Action>> {
+        vec![Arc::new(
+            fargate_service_redeploy::FargateServiceRedeploy::new(self.clients.clone()),
+        )]
     }
 }
 
@@ -460,6 +474,12 @@ mod tests {
                 .data_sources()
                 .iter()
                 .map(|d| (d.type_name(), d.schema())),
+        );
+        schemas.extend(
+            provider
+                .actions()
+                .iter()
+                .map(|a| (a.type_name(), a.schema())),
         );
         let mut accepted = Vec::new();
         for (type_name, schema) in &schemas {

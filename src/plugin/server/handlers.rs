@@ -20,6 +20,9 @@ use super::convert::{capabilities, decode, encode, encode_conformed, path_to_pro
 use super::{Entry, ProviderService, WithDiagnostics, pb};
 use super::{function, list};
 
+// The action RPCs live beside these, in `action`.
+pub(super) use super::action::{invoke_action, plan_action, validate_action_config};
+
 /// Defines the handler of one RPC, named after its method: an `async fn` taking the service and
 /// the request of `pb::<method>`, answering its response. `mod.rs` runs it in `guarded`.
 macro_rules! handler {
@@ -32,7 +35,13 @@ macro_rules! handler {
 }
 pub(super) use handler;
 
-// GetMetadata: the resource and data source type names.
+// The RPCs of ephemeral resources, for the `served` table in `mod.rs`.
+pub(super) use super::ephemeral::{
+    close_ephemeral_resource, open_ephemeral_resource, renew_ephemeral_resource,
+    validate_ephemeral_resource_config,
+};
+
+// GetMetadata: the type names of everything the provider offers.
 handler!(get_metadata, |this, _request| {
     let shared = &this.shared;
     pb::get_metadata::Response {
@@ -46,25 +55,39 @@ handler!(get_metadata, |this, _request| {
             .collect(),
         functions: function::metadata(&shared.functions),
         list_resources: list::metadata(&shared.lists),
-        // No ephemeral resources or actions yet.
-        ..Default::default()
+        ephemeral_resources: type_names(&shared.ephemeral_resources)
+            .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
+            .collect(),
+        actions: type_names(&shared.actions)
+            .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+            .collect(),
     }
 });
 
-// GetProviderSchema: the schemas of the provider, its resources and data sources.
+// GetProviderSchema: the schemas of the provider and of everything it offers.
 handler!(get_provider_schema, |this, _request| {
     let shared = &this.shared;
     pb::get_provider_schema::Response {
         provider: Some(shared.provider_schema.to_proto()),
         resource_schemas: schemas(&shared.resources),
         data_source_schemas: schemas(&shared.data_sources),
+        ephemeral_resource_schemas: schemas(&shared.ephemeral_resources),
         diagnostics: vec![],
         provider_meta: None,
         server_capabilities: Some(capabilities()),
         functions: function::definitions(&shared.functions),
         list_resource_schemas: list::schemas(&shared.lists),
-        // No ephemeral resources or actions yet.
-        ..Default::default()
+        action_schemas: schemas(&shared.actions)
+            .into_iter()
+            .map(|(name, schema)| {
+                (
+                    name,
+                    pb::ActionSchema {
+                        schema: Some(schema),
+                    },
+                )
+            })
+            .collect(),
     }
 });
 
@@ -233,9 +256,10 @@ fn schemas<T: ?Sized>(entries: &HashMap<&'static str, Entry<T>>) -> HashMap<Stri
 /// A future borrowing what it is given, as `#[async_trait]` methods return.
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// ValidateResourceConfig and ValidateDataResourceConfig alike: `check` (the type's `validate`)
-/// on the configuration once the type is found and the configuration decoded.
-async fn validate<T: ?Sized>(
+/// ValidateResourceConfig, ValidateDataResourceConfig and ValidateEphemeralResourceConfig
+/// alike: `check` (the type's `validate`) on the configuration once the type is found and the
+/// configuration decoded.
+pub(super) async fn validate<T: ?Sized>(
     entry: Result<&Entry<T>, Diagnostics>,
     config: &Option<pb::DynamicValue>,
     check: impl for<'a> FnOnce(&'a T, &'a Value) -> BoxFuture<'a, Diagnostics>,

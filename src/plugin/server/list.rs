@@ -85,10 +85,10 @@ handler!(generate_resource_config, |this, request| {
 /// ListResource: the objects the list type finds, streamed as it finds them. The listing runs
 /// in its own task: a panic in it ends the stream with an error event, and when Terraform stops
 /// reading (its `limit` reached) the listing stops at its next object.
-pub(super) async fn list_resource(
+pub(super) fn list_resource(
     this: ProviderService,
     request: pb::list_resource::Request,
-) -> Result<EventStream<pb::list_resource::Event>, Status> {
+) -> EventStream<pb::list_resource::Event> {
     let (events, stream) = mpsc::channel(EVENT_BUFFER);
     tokio::spawn(async move {
         let failed = events.clone();
@@ -109,7 +109,7 @@ pub(super) async fn list_resource(
             let _ = failed.send(Ok(diagnostics_event(diagnostic.into()))).await;
         }
     });
-    Ok(Box::pin(ReceiverStream::new(stream)))
+    Box::pin(ReceiverStream::new(stream))
 }
 
 /// An event that carries only diagnostics (Terraform stops at an error).

@@ -1,14 +1,16 @@
 //! The gRPC services: `tfplugin6.Provider` dispatching to the [`Provider`], [`Resource`] and
 //! [`DataSource`] traits, go-plugin's `GRPCController` (Shutdown) and `GRPCStdio` (in `stdio`),
-//! and the gRPC health service. The protocol 6.10 RPCs the provider does not implement yet
-//! answer UNIMPLEMENTED.
+//! and the gRPC health service. Every RPC of `proto/tfplugin6.proto` (protocol 6.10) is served;
+//! others (such as the state store RPCs of later protocols) answer UNIMPLEMENTED, as gRPC does for
+//! methods a server does not list.
 //! Values are decoded and encoded here, so providers only see [`Value`](super::Value)s; every
 //! handler runs in its own task so that a panic becomes an error diagnostic instead of a crashed
 //! process.
 //!
 //! This file wires the services and dispatches each RPC once, through `guarded`; the RPCs
-//! themselves are in `handlers` (resource identity in `identity`, functions in `function`), the
-//! wire conversions in `convert`.
+//! themselves are in `handlers` (those of resource identity in `identity`, of list resources in
+//! `list`, of ephemeral resources in `ephemeral`, of functions in `function`, of actions in
+//! `action`), the wire conversions in `convert`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,7 +34,9 @@ use super::resource::{CallContext, DataSource, Provider, Resource, panic_message
 use super::schema::Schema;
 use super::value::Type;
 
+mod action;
 mod convert;
+mod ephemeral;
 mod function;
 mod handlers;
 mod identity;
@@ -123,6 +127,9 @@ type ResourceEntry = Entry<dyn Resource>;
 /// A data source type with its schema.
 type DataSourceEntry = Entry<dyn DataSource>;
 
+/// An ephemeral resource type with its schema.
+type EphemeralEntry = Entry<dyn super::ephemeral::EphemeralResource>;
+
 /// The entries of `implementations` by type name; `describe` gives a type's name and schema.
 fn entries<T: ?Sized>(
     implementations: Vec<Arc<T>>,
@@ -171,6 +178,10 @@ struct Shared {
     identities: identity::Identities,
     /// The list resource types (`terraform query`).
     lists: list::Lists,
+    /// The ephemeral resource types with their schemas.
+    ephemeral_resources: HashMap<&'static str, EphemeralEntry>,
+    /// The action types with their schemas.
+    actions: HashMap<&'static str, action::ActionEntry>,
     /// Cancelled by StopProvider, then replaced so the server keeps serving.
     cancel: Mutex<CancellationToken>,
 }
@@ -194,6 +205,10 @@ impl ProviderService {
                 .map(|(name, entry)| (*name, entry.implementation.identity_schema())),
         );
         let lists = list::by_type(provider.list_resources());
+        let ephemeral_resources = entries(provider.ephemeral_resources(), |e| {
+            (e.type_name(), e.schema())
+        });
+        let actions = entries(provider.actions(), |a| (a.type_name(), a.schema()));
         Self {
             shared: Arc::new(Shared {
                 provider,
@@ -204,6 +219,8 @@ impl ProviderService {
                 functions,
                 identities,
                 lists,
+                ephemeral_resources,
+                actions,
                 cancel: Mutex::new(CancellationToken::new()),
             }),
         }
@@ -234,23 +251,14 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'sta
 /// - `served`: `method: "RpcName" => field`: the RPC runs `handlers::method` on a clone of the
 ///   service and the request, inside [`guarded`] under its protocol name, and its response keeps
 ///   diagnostics in `field`.
-/// - `served_streams`: `method: "RpcName" => StreamType`, a server-streaming RPC whose events are
-///   `pb::method::Event`: `handlers::method` on a clone of the service and the request answers
-///   the stream (its handler guards the work it spawns).
-/// - `unimplemented`: `method: "RpcName"`, a unary RPC that answers UNIMPLEMENTED, as gRPC does
-///   for methods a server does not list.
-/// - `unimplemented_streams`: `method: "RpcName" => StreamType`, the same for a server-streaming
-///   RPC whose events are `pb::method::Event`.
+/// - `served_streams`: `method: "RpcName" => StreamType`, a server-streaming RPC whose events
+///   are `pb::method::Event`: `handlers::method` on a clone of the service and the request
+///   answers the stream; it turns failures and panics into events itself.
 macro_rules! provider_rpcs {
     (
         served: [$($method:ident: $rpc:literal => $field:ident),* $(,)?],
         served_streams: [
-            $($served_stream_method:ident: $served_stream_rpc:literal => $served_stream:ident),*
-            $(,)?
-        ],
-        unimplemented: [$($todo_method:ident: $todo_rpc:literal),* $(,)?],
-        unimplemented_streams: [
-            $($stream_method:ident: $stream_rpc:literal => $stream:ident),* $(,)?
+            $($served_method:ident: $served_rpc:literal => $served_stream:ident),* $(,)?
         ] $(,)?
     ) => {
         #[tonic::async_trait]
@@ -263,34 +271,15 @@ macro_rules! provider_rpcs {
             })*
 
             $(
-                type $served_stream = EventStream<pb::$served_stream_method::Event>;
+                type $served_stream = EventStream<pb::$served_method::Event>;
 
-                async fn $served_stream_method(
+                async fn $served_method(
                     &self,
-                    request: Request<pb::$served_stream_method::Request>,
+                    request: Request<pb::$served_method::Request>,
                 ) -> Result<Response<Self::$served_stream>, Status> {
-                    tracing::debug!(tf_rpc = $served_stream_rpc, "received request");
-                    let events =
-                        handlers::$served_stream_method(self.clone(), request.into_inner()).await?;
+                    tracing::debug!(tf_rpc = $served_rpc, "received request");
+                    let events = handlers::$served_method(self.clone(), request.into_inner());
                     Ok(Response::new(events))
-                }
-            )*
-
-            $(async fn $todo_method(
-                &self,
-                _request: Request<pb::$todo_method::Request>,
-            ) -> Result<Response<pb::$todo_method::Response>, Status> {
-                Err(unimplemented($todo_rpc))
-            })*
-
-            $(
-                type $stream = EventStream<pb::$stream_method::Event>;
-
-                async fn $stream_method(
-                    &self,
-                    _request: Request<pb::$stream_method::Request>,
-                ) -> Result<Response<Self::$stream>, Status> {
-                    Err(unimplemented($stream_rpc))
                 }
             )*
         }
@@ -323,30 +312,19 @@ provider_rpcs!(
         validate_list_resource_config: "ValidateListResourceConfig" => diagnostics,
         generate_resource_config: "GenerateResourceConfig" => diagnostics,
         call_function: "CallFunction" => error,
+        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig" => diagnostics,
+        open_ephemeral_resource: "OpenEphemeralResource" => diagnostics,
+        renew_ephemeral_resource: "RenewEphemeralResource" => diagnostics,
+        close_ephemeral_resource: "CloseEphemeralResource" => diagnostics,
+        validate_action_config: "ValidateActionConfig" => diagnostics,
+        plan_action: "PlanAction" => diagnostics,
         stop_provider: "StopProvider" => error,
     ],
     served_streams: [
         list_resource: "ListResource" => ListResourceStream,
-    ],
-    unimplemented: [
-        validate_ephemeral_resource_config: "ValidateEphemeralResourceConfig",
-        open_ephemeral_resource: "OpenEphemeralResource",
-        renew_ephemeral_resource: "RenewEphemeralResource",
-        close_ephemeral_resource: "CloseEphemeralResource",
-        plan_action: "PlanAction",
-        validate_action_config: "ValidateActionConfig",
-    ],
-    unimplemented_streams: [
         invoke_action: "InvokeAction" => InvokeActionStream,
     ],
 );
-
-/// The answer of an RPC this provider does not implement: UNIMPLEMENTED, as gRPC gives for a
-/// method the server does not list, so Terraform reacts as it would to an older provider.
-fn unimplemented(rpc: &'static str) -> Status {
-    tracing::debug!(tf_rpc = rpc, "not implemented: answering UNIMPLEMENTED");
-    Status::unimplemented(format!("terraform-provider-todo does not implement {rpc}"))
-}
 
 /// Runs a handler in its own task: a panic inside becomes an error diagnostic in a response
 /// of the right type, and the process keeps serving.

@@ -1,6 +1,6 @@
 //! Tests of the `tfplugin6.Provider` service: a panicking handler, StopProvider, planning,
-//! reads of vanished objects, state upgrades, unknown types, the protocol 6.10 RPCs not
-//! implemented yet, and the health service.
+//! reads of vanished objects, state upgrades, unknown types, the metadata of a provider
+//! without the protocol 6.10 types, and the health service.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -416,31 +416,6 @@ async fn health_reports_the_plugin_service_serving() {
         check("other").await,
         health_check_response::ServingStatus::ServiceUnknown as i32
     );
-}
-
-/// The status code of a call that must fail.
-async fn error_code<R>(call: impl Future<Output = Result<Response<R>, Status>>) -> tonic::Code {
-    match call.await {
-        Ok(_) => panic!("an error status, not a response"),
-        Err(status) => status.code(),
-    }
-}
-
-#[tokio::test]
-async fn protocol_6_10_rpcs_not_implemented_yet_answer_unimplemented() {
-    let service = service();
-    let unimplemented = tonic::Code::Unimplemented;
-    let codes = [
-        error_code(service.validate_ephemeral_resource_config(Request::new(Default::default())))
-            .await,
-        error_code(service.open_ephemeral_resource(Request::new(Default::default()))).await,
-        error_code(service.renew_ephemeral_resource(Request::new(Default::default()))).await,
-        error_code(service.close_ephemeral_resource(Request::new(Default::default()))).await,
-        error_code(service.plan_action(Request::new(Default::default()))).await,
-        error_code(service.invoke_action(Request::new(Default::default()))).await,
-        error_code(service.validate_action_config(Request::new(Default::default()))).await,
-    ];
-    assert_eq!(codes, [unimplemented; 7]);
 }
 
 #[tokio::test]

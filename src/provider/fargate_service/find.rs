@@ -52,6 +52,33 @@ pub enum RolloutStatus {
 }
 
 impl RolloutStatus {
+    /// The rollout status of the deployment `id`, the one a create or update started. A
+    /// deployment that is no longer PRIMARY before it completed, or that ECS no longer reports,
+    /// was replaced: by the circuit breaker's rollback (whose own deployment then completes,
+    /// which must not read as success) or by someone else's deployment. Where ECS reports no
+    /// rollout state at all, the PRIMARY deployment's status counts, as in [`RolloutStatus::of`].
+    pub fn of_deployment(service: &Service, id: &str) -> Self {
+        let Some(ours) = service.deployments().iter().find(|d| d.id() == Some(id)) else {
+            return RolloutStatus::Failed(format!(
+                "deployment {id} was replaced before it completed (ECS no longer reports it)"
+            ));
+        };
+        let primary = ours.status() == Some("PRIMARY");
+        match ours.rollout_state() {
+            Some(DeploymentRolloutState::Completed) => RolloutStatus::Completed,
+            Some(DeploymentRolloutState::Failed) => RolloutStatus::Failed(
+                ours.rollout_state_reason()
+                    .unwrap_or("no reason given")
+                    .to_owned(),
+            ),
+            Some(_) if !primary => RolloutStatus::Failed(format!(
+                "deployment {id} was replaced by another deployment before it completed"
+            )),
+            Some(_) => RolloutStatus::InProgress,
+            None => RolloutStatus::of(service),
+        }
+    }
+
     /// The rollout status of the PRIMARY deployment of a service.
     pub fn of(service: &Service) -> Self {
         let primary = service

@@ -33,7 +33,9 @@ use aws_sdk_ecs::types::{
     RuntimePlatform,
 };
 
-use self::find::{ServiceStatus, find_live_service, find_service};
+use self::find::find_live_service;
+// The redeploy action follows its deployment with the same finder.
+pub(crate) use self::find::{ServiceStatus, find_service};
 use self::flatten::flatten_service;
 pub use self::image::{EcrLocation, ImageReference, ecr_location, split_image};
 pub use self::list::FargateServiceList;
@@ -281,12 +283,13 @@ async fn finish_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
     operation: Operation,
+    deployment: Option<&str>,
     fallback: Value,
     mut diagnostics: Diagnostics,
     ctx: &CallContext,
 ) -> Applied {
     if planned.waits_for_steady_state()
-        && let Err(d) = wait_for_rollout(clients, planned, operation, ctx).await
+        && let Err(d) = wait_for_rollout(clients, planned, operation, deployment, ctx).await
     {
         diagnostics.push(d);
     }
@@ -345,13 +348,25 @@ async fn failed_update(
     Applied::failed(state, error.diagnostic("Cannot update the ECS service"))
 }
 
-/// Sends CreateService for the revision `task_definition`, with an idempotency token.
+/// The ID of the PRIMARY deployment of a service that ECS answered (the one a create or
+/// update just started).
+fn primary_deployment(service: Option<&aws_sdk_ecs::types::Service>) -> Option<String> {
+    service?
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id())
+        .map(str::to_owned)
+}
+
+/// Sends CreateService for the revision `task_definition`, with an idempotency token; returns
+/// the ID of the deployment it started, when ECS reports one.
 async fn create_service(
     clients: &AwsClients,
     planned: &ServiceModel,
     task_definition: &str,
     ctx: &CallContext,
-) -> Result<(), CallError> {
+) -> Result<Option<String>, CallError> {
     let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let request = clients
         .ecs
@@ -370,8 +385,44 @@ async fn create_service(
         .set_propagate_tags(planned.propagate_tags.as_deref().map(PropagateTags::from))
         .set_enable_execute_command(planned.enable_execute_command)
         .set_tags(tags::ecs_tags(&tags_all));
-    call(ctx, "ecs:CreateService", request.send()).await?;
-    Ok(())
+    let output = call(ctx, "ecs:CreateService", request.send()).await?;
+    Ok(primary_deployment(output.service()))
+}
+
+/// A failed CreateService. With no answer, or a failed server, the service may exist all the
+/// same: if ECS reports it running the revision just registered, it is this create's and is
+/// recorded (tainted, through the error), so that it is never orphaned. Otherwise the revision
+/// registered for it is deregistered.
+async fn failed_create(
+    clients: &AwsClients,
+    planned: &ServiceModel,
+    td_arn: &str,
+    mut registered: RegisteredRevisions,
+    error: CallError,
+    ctx: &CallContext,
+) -> Applied {
+    let mut diagnostic = error.diagnostic("Cannot create the ECS service");
+    if error.is(&["ClusterNotFoundException"]) {
+        diagnostic = diagnostic.at(AttributePath::root("cluster"));
+    }
+    if error.outcome_unknown()
+        && let Ok(Some(remote)) = read_service_back(clients, planned, UNCERTAIN_CREATE_GRACE).await
+        && remote.service.task_definition() == Some(td_arn)
+    {
+        let state = flatten_service(
+            &remote,
+            Some(planned),
+            &planned.cluster,
+            &clients.default_tags,
+        );
+        if let Ok(state) = crate::plugin::model::to_value(&state) {
+            tracing::warn!(service = %planned.name, "CreateService failed, yet the service exists; recording it");
+            return Applied::failed(Some(state), diagnostic)
+                .with_private(registered.store(Private::default()));
+        }
+    }
+    deregister_owned(clients, &mut registered, td_arn, ctx).await;
+    Applied::failed(None, diagnostic)
 }
 
 /// A state at schema version 0 read under the current schema: `family` was the service name.
@@ -389,13 +440,14 @@ fn upgrade_from_v0(mut state: Value) -> Result<Value, Diagnostics> {
 /// Sends UpdateService with only what changed, as terraform-provider-aws does: on AWS, passing
 /// the network configuration, load balancers or platform version again starts a new
 /// deployment (new tasks) even when the values are the same, which a scale change must not do.
+/// Returns the ID of the PRIMARY deployment ECS answered (none when nothing was sent).
 async fn update_service(
     clients: &AwsClients,
     prior: &ServiceModel,
     planned: &ServiceModel,
     new_revision: Option<String>,
     ctx: &CallContext,
-) -> Result<(), CallError> {
+) -> Result<Option<String>, CallError> {
     let mut any = new_revision.is_some();
     let mut request = clients
         .ecs
@@ -451,10 +503,11 @@ async fn update_service(
     if changed(prior.enable_execute_command != planned.enable_execute_command) {
         request = request.set_enable_execute_command(planned.enable_execute_command);
     }
-    if any {
-        call(ctx, "ecs:UpdateService", request.send()).await?;
+    if !any {
+        return Ok(None);
     }
-    Ok(())
+    let output = call(ctx, "ecs:UpdateService", request.send()).await?;
+    Ok(primary_deployment(output.service()))
 }
 
 /// Whether an update changes nothing but the settings only Terraform's state holds.
@@ -501,37 +554,17 @@ impl Resource for FargateService {
                     return Applied::failed(None, warnings);
                 }
             };
-        if let Err(error) = create_service(clients, &planned, &td_arn, ctx).await {
-            let mut diagnostic = error.diagnostic("Cannot create the ECS service");
-            if error.is(&["ClusterNotFoundException"]) {
-                diagnostic = diagnostic.at(AttributePath::root("cluster"));
+        let created = create_service(clients, &planned, &td_arn, ctx).await;
+        let deployment = match created {
+            Ok(deployment) => deployment,
+            Err(error) => {
+                let failed = failed_create(clients, &planned, &td_arn, registered, error, ctx);
+                let mut failed = failed.await;
+                warnings.extend(failed.diagnostics);
+                failed.diagnostics = warnings;
+                return failed;
             }
-            warnings.push(diagnostic);
-            // No answer, or a failed server: the service may exist all the same. Record it if
-            // it does (tainted, through the error), so that it is never orphaned.
-            // Only a service running the revision just registered is this create's.
-            if error.outcome_unknown()
-                && let Ok(Some(remote)) =
-                    read_service_back(clients, &planned, UNCERTAIN_CREATE_GRACE).await
-                && remote.service.task_definition() == Some(td_arn.as_str())
-            {
-                let state = flatten_service(
-                    &remote,
-                    Some(&planned),
-                    &planned.cluster,
-                    &clients.default_tags,
-                );
-                let Ok(state) = crate::plugin::model::to_value(&state) else {
-                    return Applied::failed(None, warnings);
-                };
-                tracing::warn!(service = %planned.name, "CreateService failed, yet the service exists; recording it");
-                return Applied::failed(Some(state), warnings)
-                    .with_private(registered.store(Private::default()));
-            }
-            // Nothing may be orphaned: the revision registered for this service goes too.
-            deregister_owned(clients, &mut registered, &td_arn, ctx).await;
-            return Applied::failed(None, warnings);
-        }
+        };
         tracing::info!(service = %planned.name, "created ECS service");
         let private = registered.store(Private::default());
         // Whatever follows (a failed or stopped wait, a read that fails, a panic), the service
@@ -545,6 +578,7 @@ impl Resource for FargateService {
                 clients,
                 &planned,
                 Operation::Create,
+                deployment.as_deref(),
                 fallback,
                 warnings,
                 ctx,
@@ -630,14 +664,18 @@ impl Resource for FargateService {
             None
         };
         let updated = update_service(clients, &prior, &planned, new_revision.clone(), ctx).await;
-        if let Err(error) = updated {
-            let new = new_revision.as_deref();
-            let failed = failed_update(clients, &prior, prior_value, new, &mut registered, error);
-            let mut failed = failed.await;
-            warnings.extend(failed.diagnostics);
-            failed.diagnostics = warnings;
-            return failed.with_private(registered.store(private.clone()));
-        }
+        let deployment = match updated {
+            Ok(deployment) => deployment,
+            Err(error) => {
+                let new = new_revision.as_deref();
+                let failed =
+                    failed_update(clients, &prior, prior_value, new, &mut registered, error);
+                let mut failed = failed.await;
+                warnings.extend(failed.diagnostics);
+                failed.diagnostics = warnings;
+                return failed.with_private(registered.store(private.clone()));
+            }
+        };
         let private = registered.store(private.clone());
         let registered_after_update = registered;
         let tagged = async {
@@ -664,6 +702,7 @@ impl Resource for FargateService {
             clients,
             &planned,
             Operation::Update,
+            deployment.as_deref(),
             prior_value.clone(),
             warnings,
             ctx,

@@ -199,6 +199,72 @@ async fn a_rollout_stopped_by_the_circuit_breaker_fails_quoting_ecs() {
 }
 
 #[tokio::test]
+async fn a_rollback_that_completes_does_not_pass_for_the_deployment_it_replaced() {
+    // UpdateService starts deployment "new"; the circuit breaker stops it and rolls back: the
+    // rollback deployment is PRIMARY and COMPLETED, which must not read as success.
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "UpdateService",
+        Answer::ok(serde_json::json!({"service": {"deployments": [
+            {"id": "new", "status": "PRIMARY", "taskDefinition": TD2, "rolloutState": "IN_PROGRESS"},
+        ]}})),
+    );
+    let reason = "ECS deployment circuit breaker: tasks failed to start.";
+    fake.answer(
+        "DescribeServices",
+        Answer::ok(serde_json::json!({"services": [{
+            "serviceArn": SERVICE_ARN, "serviceName": "svc", "status": "ACTIVE",
+            "desiredCount": 1, "runningCount": 1, "taskDefinition": TD1,
+            "deployments": [
+                {"id": "rollback", "status": "PRIMARY", "taskDefinition": TD1,
+                 "rolloutState": "COMPLETED"},
+                {"id": "new", "status": "ACTIVE", "taskDefinition": TD2,
+                 "rolloutState": "FAILED", "rolloutStateReason": reason},
+            ],
+        }], "failures": []})),
+    );
+    let prior = service_value("v1", Value::from(TD1));
+    let mut planned = service_value("v2", Value::unknown());
+    if let Value::Object(map) = &mut planned {
+        map.insert("wait_for_steady_state".into(), Value::Bool(true));
+    }
+    let applied = update(&service, &prior, &planned).await;
+    let failed = applied
+        .diagnostics
+        .iter()
+        .find(|d| d.summary == "Deployment failed")
+        .unwrap_or_else(|| panic!("the rollback is a failure: {}", messages(&applied)));
+    assert!(failed.detail.contains(reason), "{}", failed.detail);
+
+    // The same when ECS no longer reports the deployment at all.
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "UpdateService",
+        Answer::ok(serde_json::json!({"service": {"deployments": [
+            {"id": "new", "status": "PRIMARY", "taskDefinition": TD2, "rolloutState": "IN_PROGRESS"},
+        ]}})),
+    );
+    fake.answer(
+        "DescribeServices",
+        Answer::ok(serde_json::json!({"services": [{
+            "serviceArn": SERVICE_ARN, "serviceName": "svc", "status": "ACTIVE",
+            "desiredCount": 1, "runningCount": 1, "taskDefinition": TD1,
+            "deployments": [{"id": "rollback", "status": "PRIMARY", "taskDefinition": TD1,
+                             "rolloutState": "COMPLETED"}],
+        }], "failures": []})),
+    );
+    let applied = update(&service, &prior, &planned).await;
+    assert!(
+        applied
+            .diagnostics
+            .iter()
+            .any(|d| d.detail.contains("was replaced")),
+        "{}",
+        messages(&applied)
+    );
+}
+
+#[tokio::test]
 async fn a_refused_create_leaves_no_revision_behind() {
     let (fake, service) = refusing("CreateService").await;
     let planned = service_value("v1", Value::unknown());

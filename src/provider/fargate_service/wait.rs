@@ -81,19 +81,24 @@ pub async fn read_service_back(
 }
 
 /// The rollout status of a service, [`RolloutStatus::Gone`] once it is deleted.
-fn rollout_status(service: Option<&Service>) -> RolloutStatus {
-    match service {
-        Some(s) if ServiceStatus::of(s).is_live() => RolloutStatus::of(s),
+fn rollout_status(service: Option<&Service>, deployment: Option<&str>) -> RolloutStatus {
+    match (service, deployment) {
+        (Some(s), Some(id)) if ServiceStatus::of(s).is_live() => {
+            RolloutStatus::of_deployment(s, id)
+        }
+        (Some(s), None) if ServiceStatus::of(s).is_live() => RolloutStatus::of(s),
         _ => RolloutStatus::Gone,
     }
 }
 
-/// Waits until the primary deployment's rollout completes; FAILED is an error with ECS's
-/// reason, pointing at `image_tag`.
+/// Waits until the rollout of `deployment` (the one the create or update started; without one,
+/// the PRIMARY deployment) completes; FAILED, or a rollback that replaced it, is an error with
+/// ECS's reason, pointing at `image_tag`.
 pub async fn wait_for_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
     operation: Operation,
+    deployment: Option<&str>,
     ctx: &CallContext,
 ) -> Result<(), Diagnostic> {
     let service = WaitTarget::of(clients, planned);
@@ -104,7 +109,7 @@ pub async fn wait_for_rollout(
     );
     // Right after CreateService, ECS may not report the service for a moment.
     let started = Instant::now();
-    let status = |service: Option<&Service>| match rollout_status(service) {
+    let status = |service: Option<&Service>| match rollout_status(service, deployment) {
         RolloutStatus::Gone
             if matches!(operation, Operation::Create)
                 && started.elapsed() < CREATE_VISIBILITY_GRACE =>
