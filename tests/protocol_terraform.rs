@@ -111,6 +111,18 @@ fn schema_lists_every_type_with_descriptions() {
         ("resource_schemas", "todo_fargate_service", "image_tag"),
         ("data_source_schemas", "todo_ecr_image", "image_digest"),
         ("action_schemas", "todo_fargate_service_redeploy", "service"),
+        (
+            "ephemeral_resource_schemas",
+            "todo_ecr_authorization_token",
+            "password",
+        ),
+        (
+            "list_resource_schemas",
+            "todo_ecr_repository",
+            "name_prefix",
+        ),
+        ("list_resource_schemas", "todo_ecs_cluster", "name_prefix"),
+        ("list_resource_schemas", "todo_fargate_service", "cluster"),
     ];
     for (kind, name, attribute) in expected {
         let block = &provider[kind][name]["block"];
@@ -127,6 +139,23 @@ fn schema_lists_every_type_with_descriptions() {
             );
             assert_eq!(attr["description_kind"], "markdown", "{name}.{attr_name}");
         }
+    }
+    for name in [
+        "todo_ecr_repository",
+        "todo_ecs_cluster",
+        "todo_fargate_service",
+    ] {
+        let identity = &provider["resource_identity_schemas"][name]["attributes"];
+        assert!(
+            identity["name"].is_object(),
+            "{name} identity: {identity:#}"
+        );
+    }
+    for function in ["image_uri", "parse_image_uri"] {
+        assert!(
+            provider["functions"][function].is_object(),
+            "function {function}"
+        );
     }
     let service = &provider["resource_schemas"]["todo_fargate_service"]["block"];
     for block in ["load_balancer", "deployment_circuit_breaker", "timeouts"] {
