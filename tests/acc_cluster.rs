@@ -421,3 +421,30 @@ fn provider_settings_known_only_at_apply(acc: &Acc) {
     assert_eq!(string_map(&acc.state()["tags_all"]), map(&[("run", "r1")]));
     acc.destroy_clean();
 }
+
+// g. Only the region is known at apply; the default tags are known at plan and planned exactly.
+scenario!(known_default_tags_with_a_region_known_only_at_apply);
+fn known_default_tags_with_a_region_known_only_at_apply(acc: &Acc) {
+    let name = acc.name("region");
+    let settings = r#"  region = terraform_data.settings.output
+  default_tags {
+    tags = { team = "a" }
+  }
+"#;
+    let body = format!(
+        "resource \"terraform_data\" \"settings\" {{\n  input = \"us-east-1\"\n}}\n\n{}",
+        cluster_tf(&name, "")
+    );
+    acc.config(settings, &body);
+    let plan = acc.tf.plan_json(&[]);
+    let change = planned_change(&plan, ADDRESS);
+    assert_eq!(
+        string_map(&change["after"]["tags_all"]),
+        map(&[("team", "a")]),
+        "{}: known default tags are planned as they are: {change:#}",
+        acc.kind
+    );
+    acc.apply_clean();
+    assert_eq!(cluster_tags(&acc.active(&name)), map(&[("team", "a")]));
+    acc.destroy_clean();
+}

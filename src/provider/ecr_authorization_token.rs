@@ -207,7 +207,7 @@ async fn authorization_data(
 /// known (during a plan: Terraform opens the resource again at apply, when they are).
 fn clients_for_open(slot: &ClientSlot) -> Result<Option<&AwsClients>, Diagnostics> {
     match slot.0.get() {
-        Some(Configured::Unknown { settings }) => {
+        Some(Configured::Unknown { settings, .. }) => {
             tracing::info!(
                 ?settings,
                 "provider settings not known yet; the ECR authorization token is known at apply"

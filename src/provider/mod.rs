@@ -59,6 +59,8 @@ enum Configured {
     Unknown {
         /// The settings not known yet.
         settings: Vec<&'static str>,
+        /// The default tags, when they are known themselves.
+        default_tags: Known<BTreeMap<String, String>>,
     },
 }
 
@@ -101,10 +103,8 @@ impl ClientSlot {
                 default_tags_known: true,
             }) => Known::Value(clients.default_tags.clone()),
             Some(Configured::Ready { .. }) => Known::Unknown,
-            Some(Configured::Unknown { settings }) if settings.contains(&"default_tags") => {
-                Known::Unknown
-            }
-            Some(Configured::Unknown { .. }) | None => Known::Value(BTreeMap::new()),
+            Some(Configured::Unknown { default_tags, .. }) => default_tags.clone(),
+            None => Known::Value(BTreeMap::new()),
         }
     }
 
@@ -121,7 +121,7 @@ impl ClientSlot {
     /// known yet, so that the state is kept as it is rather than read from a guessed region.
     pub fn for_read(&self) -> Result<Option<&AwsClients>, Diagnostics> {
         match self.0.get() {
-            Some(Configured::Unknown { settings }) => {
+            Some(Configured::Unknown { settings, .. }) => {
                 tracing::warn!(
                     ?settings,
                     "provider settings are not known yet; keeping the state without reading AWS"
@@ -137,7 +137,7 @@ impl ClientSlot {
     pub fn get(&self) -> Result<&AwsClients, Diagnostics> {
         match self.0.get() {
             Some(Configured::Ready { clients, .. }) => Ok(clients),
-            Some(Configured::Unknown { settings }) => Err(Diagnostic::error(
+            Some(Configured::Unknown { settings, .. }) => Err(Diagnostic::error(
                 "Provider configuration not known yet",
                 format!(
                     "The provider settings {} depend on values Terraform knows only after \
@@ -284,6 +284,20 @@ pub fn update_outcome(
     }
 }
 
+/// The provider's `default_tags` when they are known although other settings are not.
+fn known_default_tags(config: &Value) -> BTreeMap<String, String> {
+    let tags = config
+        .attr("default_tags")
+        .and_then(|block| block.attr("tags"));
+    match tags {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
 /// The `todo` provider.
 #[derive(Debug, Default)]
 pub struct TodoProvider {
@@ -316,8 +330,15 @@ impl Provider for TodoProvider {
             .collect();
         if !connection_unknown.is_empty() {
             tracing::info!(settings = ?unknown, "provider settings not known yet; no AWS call during this plan");
-            self.clients
-                .configure(Configured::Unknown { settings: unknown });
+            let default_tags = if unknown.contains(&"default_tags") {
+                Known::Unknown
+            } else {
+                Known::Value(known_default_tags(config))
+            };
+            self.clients.configure(Configured::Unknown {
+                settings: unknown,
+                default_tags,
+            });
             return Diagnostics::new();
         }
         let parsed = match ProviderConfig::from_value(config) {

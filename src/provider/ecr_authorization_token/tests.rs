@@ -163,6 +163,7 @@ async fn unknown_provider_settings_open_nothing_and_call_no_aws() {
     let slot = ClientSlot::default();
     slot.configure(Configured::Unknown {
         settings: vec!["region"],
+        default_tags: crate::plugin::Known::Value(Default::default()),
     });
     let resource = EcrAuthorizationToken::new(Arc::new(slot));
     let opened = resource
