@@ -152,7 +152,7 @@ async fn state_after_change(
 
 /// How far ECR's clock may be behind ours when telling whether a repository was created by a
 /// call that started at a given time.
-const CLOCK_SKEW: Duration = Duration::from_secs(60);
+const CLOCK_SKEW: Duration = Duration::from_secs(5);
 
 /// The state of the repository `planned` names if ECR reports it created at or after
 /// `started` (less [`CLOCK_SKEW`]): one that a create call whose answer was lost did make.
@@ -293,25 +293,27 @@ impl Resource for EcrRepository {
         };
         let name = &planned.name;
         let started = SystemTime::now();
+        let mut diagnostics = Diagnostics::new();
         if let Err(error) = create_repository(clients, &planned, ctx).await {
             let mut diagnostic = error.diagnostic("Cannot create ECR repository");
             let already_exists = error.is(&["RepositoryAlreadyExistsException"]);
             // CreateRepository has no idempotency token: when its answer was lost (and the
             // SDK's retry then found the repository), a repository created since this call
-            // started is the one it created. Anything older belongs to someone else.
-            if (already_exists || error.outcome_unknown())
-                && let Some(state) = created_since(clients, &planned, started).await
-            {
-                tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; recording it");
-                return Applied::failed(Some(state), diagnostic);
+            // started is the one it created: the create goes on as if it had answered. Anything
+            // older belongs to someone else.
+            let ours = (already_exists || error.outcome_unknown())
+                && created_since(clients, &planned, started).await.is_some();
+            if !ours {
+                if already_exists {
+                    diagnostic.detail.push_str(&format!(
+                        "\n\nA repository named {name:?} already exists. Import it with \
+                         `terraform import <address> {name}` to manage it here."
+                    ));
+                }
+                return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
             }
-            if already_exists {
-                diagnostic.detail.push_str(&format!(
-                    "\n\nA repository named {name:?} already exists. Import it with \
-                     `terraform import <address> {name}` to manage it here."
-                ));
-            }
-            return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
+            tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; going on");
+            diagnostics.push(diagnostic.into_warning().at(AttributePath::root("name")));
         }
         tracing::info!(repository = %name, "created ECR repository");
         // From here on the repository exists and reaches the state whatever happens: at worst
@@ -320,7 +322,6 @@ impl Resource for EcrRepository {
         let created = Applied::failed(Some(fallback.clone()), Diagnostics::new());
         after_create(created, async {
             test_hooks::panic_after_create(self.type_name());
-            let mut diagnostics = Diagnostics::new();
             let lifecycle = planned.lifecycle();
             if lifecycle != LifecycleSpec::None
                 && let Err(error) = put_lifecycle(clients, name, &lifecycle, ctx).await

@@ -324,3 +324,78 @@ fn attribute_rules_are_validators_and_cross_rules_remain() {
     };
     assert!(summaries(unknown).is_empty());
 }
+
+/// A fake ECR whose CreateRepository answers "already exists" and whose repository `todo` was
+/// created `age_secs` ago.
+async fn existing_repository(age_secs: i64) -> (crate::provider::fake_aws::FakeAws, EcrRepository) {
+    use crate::provider::fake_aws::{Answer, FakeAws};
+
+    let fake = FakeAws::default();
+    fake.answer(
+        "CreateRepository",
+        Answer::error("RepositoryAlreadyExistsException", "exists"),
+    );
+    fake.answer("PutLifecyclePolicy", Answer::ok(serde_json::json!({})));
+    fake.answer(
+        "ListTagsForResource",
+        Answer::ok(serde_json::json!({"tags": []})),
+    );
+    fake.answer(
+        "GetLifecyclePolicy",
+        Answer::ok(serde_json::json!({"lifecyclePolicyText": r#"{"rules":[]}"#})),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    fake.answer(
+        "DescribeRepositories",
+        Answer::ok(serde_json::json!({"repositories": [{
+            "repositoryName": "todo",
+            "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/todo",
+            "registryId": "123456789012",
+            "repositoryUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/todo",
+            "createdAt": now - age_secs,
+            "imageTagMutability": "MUTABLE",
+            "imageScanningConfiguration": {"scanOnPush": false},
+            "encryptionConfiguration": {"encryptionType": "AES256"},
+        }]})),
+    );
+    let clients = fake.start().await.unwrap_or_else(|e| panic!("{e}"));
+    (
+        fake,
+        EcrRepository::new(Arc::new(ClientSlot::ready(clients))),
+    )
+}
+
+#[tokio::test]
+async fn a_repository_made_by_this_create_is_taken_an_older_one_never() {
+    let planned = to_value(&RepositoryModel {
+        arn: Known::Unknown,
+        registry_id: Known::Unknown,
+        repository_url: Known::Unknown,
+        ..repository()
+    })
+    .unwrap_or(Value::Null);
+
+    // Created just now: the SDK's retry of a create whose answer was lost found its own work.
+    let (_fake, resource) = existing_repository(0).await;
+    let applied = resource.create(&planned, &CallContext::default()).await;
+    assert!(
+        !applied.diagnostics.has_errors(),
+        "{:?}",
+        applied.diagnostics
+    );
+    assert!(applied.state.is_some(), "recorded, not tainted");
+
+    // Created an hour ago: someone else's; refused with the import hint, nothing recorded.
+    let (_fake, resource) = existing_repository(3600).await;
+    let applied = resource.create(&planned, &CallContext::default()).await;
+    assert!(applied.diagnostics.has_errors());
+    assert!(
+        applied.state.is_none(),
+        "someone else's repository is never taken"
+    );
+    let text = format!("{:?}", applied.diagnostics);
+    assert!(text.contains("terraform import"), "{text}");
+}

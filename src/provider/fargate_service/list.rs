@@ -119,10 +119,7 @@ impl FargateServiceList {
                     .await
                     .map_err(failed)?;
                 for service in described.services() {
-                    let not_fargate = matches!(
-                        service.launch_type(),
-                        Some(LaunchType::Ec2 | LaunchType::External)
-                    );
+                    let not_fargate = !runs_on_fargate(service);
                     if !ServiceStatus::of(service).is_live() || not_fargate {
                         continue;
                     }
@@ -157,6 +154,23 @@ impl FargateServiceList {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a service runs on Fargate: its launch type is FARGATE, or it has none and every
+/// capacity provider of its strategy is FARGATE or FARGATE_SPOT. A service on EC2 capacity is
+/// not listed: adopted as a `todo_fargate_service`, a replacement would move it to Fargate.
+fn runs_on_fargate(service: &aws_sdk_ecs::types::Service) -> bool {
+    match service.launch_type() {
+        Some(LaunchType::Fargate) => true,
+        Some(_) => false,
+        None => {
+            let strategy = service.capacity_provider_strategy();
+            !strategy.is_empty()
+                && strategy
+                    .iter()
+                    .all(|item| matches!(item.capacity_provider(), "FARGATE" | "FARGATE_SPOT"))
+        }
     }
 }
 
@@ -300,5 +314,30 @@ mod tests {
         assert_eq!(lists[1]["maxResults"], 1);
         let describes = inputs(&fake, "DescribeServices");
         assert_eq!(describes[0]["services"], json!(["api"]), "web filtered out");
+    }
+
+    #[test]
+    fn only_services_on_fargate_capacity_are_listed() {
+        use aws_sdk_ecs::types::{CapacityProviderStrategyItem, LaunchType, Service};
+        let on = |provider: &str| {
+            CapacityProviderStrategyItem::builder()
+                .capacity_provider(provider)
+                .build()
+                .unwrap()
+        };
+        let fargate = Service::builder().launch_type(LaunchType::Fargate).build();
+        let ec2 = Service::builder().launch_type(LaunchType::Ec2).build();
+        let spot = Service::builder()
+            .capacity_provider_strategy(on("FARGATE_SPOT"))
+            .build();
+        let mixed = Service::builder()
+            .capacity_provider_strategy(on("FARGATE"))
+            .capacity_provider_strategy(on("my-ec2-asg"))
+            .build();
+        assert!(super::runs_on_fargate(&fargate));
+        assert!(super::runs_on_fargate(&spot));
+        assert!(!super::runs_on_fargate(&ec2));
+        assert!(!super::runs_on_fargate(&mixed));
+        assert!(!super::runs_on_fargate(&Service::builder().build()));
     }
 }

@@ -224,40 +224,46 @@ async fn create_service(
     Ok(primary_deployment(output.service()))
 }
 
-/// A failed CreateService. With no answer, or a failed server, the service may exist all the
-/// same: if ECS reports it running the revision just registered, it is this create's and is
-/// recorded (tainted, through the error), so that it is never orphaned. Otherwise the revision
-/// registered for it is deregistered.
-async fn failed_create(
+/// What a CreateService that failed turned out to have done.
+enum FailedCreate {
+    /// ECS refused it, or reports no service: nothing was created.
+    NotCreated(Diagnostic),
+    /// The service exists, running the revision just registered: this create made it (its
+    /// answer was lost, or the server failed after creating it). The create goes on, with the
+    /// error as a warning and the deployment it started.
+    Created(Diagnostic, Option<String>),
+    /// No answer and ECS cannot be asked: the service may exist. It is recorded as planned
+    /// (tainted, through the error); the next refresh drops it if it does not exist.
+    Unknown(Diagnostic),
+}
+
+/// Finds out what a failed CreateService did. Only a 5xx or a lost answer can hide a created
+/// service; a service that runs another revision is someone else's and is never taken.
+async fn settle_failed_create(
     clients: &AwsClients,
     planned: &ServiceModel,
     td_arn: &str,
-    mut registered: RegisteredRevisions,
-    error: CallError,
-    ctx: &CallContext,
-) -> Applied {
+    error: &CallError,
+) -> FailedCreate {
     let mut diagnostic = error.diagnostic("Cannot create the ECS service");
     if error.is(&["ClusterNotFoundException"]) {
         diagnostic = diagnostic.at(AttributePath::root("cluster"));
     }
-    if error.outcome_unknown()
-        && let Ok(Some(remote)) = read_service_back(clients, planned, UNCERTAIN_CREATE_GRACE).await
-        && remote.service.task_definition() == Some(td_arn)
-    {
-        let state = flatten_service(
-            &remote,
-            Some(planned),
-            &planned.cluster,
-            &clients.default_tags,
-        );
-        if let Ok(state) = crate::plugin::model::to_value(&state) {
-            tracing::warn!(service = %planned.name, "CreateService failed, yet the service exists; recording it");
-            return Applied::failed(Some(state), diagnostic)
-                .with_private(registered.store(Private::default()));
+    if !error.outcome_unknown() {
+        return FailedCreate::NotCreated(diagnostic);
+    }
+    match read_service_back(clients, planned, UNCERTAIN_CREATE_GRACE).await {
+        Ok(Some(remote)) if remote.service.task_definition() == Some(td_arn) => {
+            tracing::warn!(service = %planned.name, "CreateService failed, yet created the service; going on");
+            let deployment = primary_deployment(Some(&remote.service));
+            FailedCreate::Created(diagnostic.into_warning(), deployment)
+        }
+        Ok(_) => FailedCreate::NotCreated(diagnostic),
+        Err(read) => {
+            tracing::warn!(service = %planned.name, error = %read, "cannot tell whether CreateService created the service; recording it");
+            FailedCreate::Unknown(diagnostic)
         }
     }
-    deregister_owned(clients, &mut registered, td_arn, ctx).await;
-    Applied::failed(None, diagnostic)
 }
 
 /// A state at schema version 0 read under the current schema: `family` was the service name.
@@ -392,13 +398,24 @@ impl Resource for FargateService {
         let created = create_service(clients, &planned, &td_arn, ctx).await;
         let deployment = match created {
             Ok(deployment) => deployment,
-            Err(error) => {
-                let failed = failed_create(clients, &planned, &td_arn, registered, error, ctx);
-                let mut failed = failed.await;
-                warnings.extend(failed.diagnostics);
-                failed.diagnostics = warnings;
-                return failed;
-            }
+            Err(error) => match settle_failed_create(clients, &planned, &td_arn, &error).await {
+                FailedCreate::Created(warning, deployment) => {
+                    warnings.push(warning);
+                    deployment
+                }
+                FailedCreate::Unknown(diagnostic) => {
+                    warnings.push(diagnostic);
+                    let private = registered.store(Private::default());
+                    let state = Some(planned_value.unknowns_to_null());
+                    return Applied::failed(state, warnings).with_private(private);
+                }
+                FailedCreate::NotCreated(diagnostic) => {
+                    // Nothing may be orphaned: the revision registered for it goes too.
+                    deregister_owned(clients, &mut registered, &td_arn, ctx).await;
+                    warnings.push(diagnostic);
+                    return Applied::failed(None, warnings);
+                }
+            },
         };
         tracing::info!(service = %planned.name, "created ECS service");
         let private = registered.store(Private::default());
@@ -590,8 +607,11 @@ impl Resource for FargateService {
         // that a wait cut short by Ctrl-C leaves none behind. Only the revisions this resource
         // registered: never another service's, another environment's or a person's revisions
         // of the same family. A deleted service's running tasks keep their revision.
+        let mut left = Vec::new();
         for arn in registered.arns() {
-            deregister(clients, arn, ctx).await;
+            if !deregister(clients, arn, ctx).await {
+                left.push(arn.as_str());
+            }
         }
         if status.is_some_and(|s| s != ServiceStatus::Inactive) {
             if let Err(d) = wait_for_deletion(clients, &prior, ctx).await {
@@ -599,7 +619,19 @@ impl Resource for FargateService {
             }
             tracing::info!(service = %name, "deleted ECS service");
         }
-        Diagnostics::new()
+        if left.is_empty() {
+            return Diagnostics::new();
+        }
+        Diagnostic::warning(
+            "Task definition revisions left ACTIVE",
+            format!(
+                "The service is deleted, but ECS did not deregister these revisions it registered: \
+                 {}. Deregister them with `aws ecs deregister-task-definition --task-definition \
+                 <arn>` once no other service runs them.",
+                left.join(", ")
+            ),
+        )
+        .into()
     }
 
     async fn import(&self, id: &str, ctx: &CallContext) -> Result<Imported, Diagnostics> {

@@ -52,14 +52,19 @@ pub(super) async fn register_task_definition(
         })
 }
 
-/// Deregisters a revision this apply registered and no longer needs; a failure only warns.
-pub(super) async fn deregister(clients: &AwsClients, arn: &str, ctx: &CallContext) {
+/// Deregisters a revision this resource registered and no longer needs; whether it worked (a
+/// failure is logged; callers that must tell the user do).
+pub(super) async fn deregister(clients: &AwsClients, arn: &str, ctx: &CallContext) -> bool {
     let request = clients
         .ecs
         .deregister_task_definition()
         .task_definition(arn);
-    if let Err(error) = call(ctx, "ecs:DeregisterTaskDefinition", request.send()).await {
-        tracing::warn!(task_definition = arn, %error, "could not deregister task definition");
+    match call(ctx, "ecs:DeregisterTaskDefinition", request.send()).await {
+        Ok(_) => true,
+        Err(error) => {
+            tracing::warn!(task_definition = arn, %error, "could not deregister task definition");
+            false
+        }
     }
 }
 
@@ -148,8 +153,9 @@ pub(super) async fn deregister_owned(
     arn: &str,
     ctx: &CallContext,
 ) {
-    deregister(clients, arn, ctx).await;
-    registered.forget(arn);
+    if deregister(clients, arn, ctx).await {
+        registered.forget(arn);
+    }
 }
 
 /// Records what the pinned tag points at now, for the next plan (see `observed`). A tag that

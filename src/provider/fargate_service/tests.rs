@@ -350,11 +350,10 @@ async fn a_create_records_its_revision_and_sends_a_client_token() {
     let token = create.input["clientToken"].as_str().unwrap_or_default();
     assert!(token.starts_with("todo-") && token.len() <= 36, "{token:?}");
     let planned_model: ServiceModel = from_value(&planned).unwrap();
-    assert_eq!(
-        token,
-        client_token(&planned_model, TD2),
-        "the same for a retry"
-    );
+    // Derived from what the create is: the same service and revision give the same token (an
+    // SDK retry resends the request as built), another revision another create.
+    assert_eq!(token, client_token(&planned_model, TD2));
+    assert_ne!(token, client_token(&planned_model, TD1));
 }
 
 #[tokio::test]
@@ -390,7 +389,7 @@ async fn throttling_during_the_rollout_wait_is_polled_through() {
 }
 
 #[tokio::test]
-async fn a_create_whose_answer_failed_records_the_service_that_exists() {
+async fn a_create_whose_answer_failed_goes_on_with_the_service_it_made() {
     let (fake, service) = refusing("NothingRefused").await;
     // The server failed after it created the service (or its answer was lost): ECS reports
     // the service running the revision just registered.
@@ -405,14 +404,45 @@ async fn a_create_whose_answer_failed_records_the_service_that_exists() {
     let planned = service_value("v1", Value::unknown());
     let applied = service.create(&planned, &CallContext::default()).await;
     assert!(
-        applied.diagnostics.has_errors(),
-        "the create is reported failed"
+        !applied.diagnostics.has_errors(),
+        "its own service is not tainted: {}",
+        messages(&applied)
     );
-    let state = applied
-        .state
-        .expect("the existing service is recorded, not orphaned");
+    assert!(
+        applied
+            .diagnostics
+            .iter()
+            .any(|d| d.summary.contains("Cannot create")),
+        "the failed call is a warning: {}",
+        messages(&applied)
+    );
+    let state = applied.state.expect("the service is recorded");
     assert_eq!(string_attribute(&state, "arn"), Some(SERVICE_ARN));
     assert!(deregistered(&fake).is_empty(), "its revision is in use");
+}
+
+#[tokio::test]
+async fn a_create_whose_outcome_cannot_be_read_is_recorded_as_planned() {
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer("CreateService", Answer::server_error());
+    fake.answer(
+        "DescribeServices",
+        Answer::error("AccessDeniedException", "not allowed to describe"),
+    );
+    let planned = service_value("v1", Value::unknown());
+    let applied = service.create(&planned, &CallContext::default()).await;
+    assert!(
+        applied.diagnostics.has_errors(),
+        "tainted through the error"
+    );
+    let state = applied.state.expect("it may exist: recorded as planned");
+    assert_eq!(string_attribute(&state, "name"), Some("svc"));
+    assert!(deregistered(&fake).is_empty(), "its revision may be in use");
+    let private = applied.private.expect("the revision is recorded");
+    assert_eq!(
+        RegisteredRevisions::owned(&private, None).unwrap().arns(),
+        [TD2]
+    );
 }
 
 #[tokio::test]
