@@ -6,7 +6,7 @@ VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1
 OS_ARCH      := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 PLUGIN_DIR   ?= $(HOME)/.terraform.d/plugins/registry.terraform.io/todo/todo/$(VERSION)/$(OS_ARCH)
 
-.PHONY: all build release tools test testacc unit docs docs-check demo install clean
+.PHONY: all build release tools test testacc unit docs docs-check demo bench install clean
 
 all: build
 
@@ -42,6 +42,11 @@ docs:
 ## demo: build, start ministack, and run the registry/publish/deploy/roll back workflow
 demo: tools build
 	scripts/demo.sh
+
+## bench: the provider's cost next to Terraform's floor, and its AWS calls against ministack;
+## prints the figures and writes BENCHMARKS.md (a few minutes after the release build)
+bench: tools release
+	scripts/bench.py
 
 ## install: place the binary where `terraform init` finds it without dev_overrides
 install: release
