@@ -1,6 +1,11 @@
 # What `terraform query` looks for: the services of the demo's cluster, the cluster itself and
 # the registry (scripts/demo.sh and examples/app create them as "todo", "todo-service-demo" and
 # "todo-service").
+#
+# `name_prefix` matches prefixes: "todo" also finds "todo-prod". Read what
+# `terraform query -generate-config-out=generated.tf` wrote and delete the blocks of anything
+# that is not yours before `terraform apply`: an adopted object is destroyed with this
+# configuration.
 
 variable "cluster" {
   type        = string
