@@ -15,9 +15,9 @@ use aws_smithy_types::date_time::Format;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use super::ClientSlot;
 use super::aws_error::{CallError, call};
 use super::config::AwsClients;
-use super::{ClientSlot, Configured};
 use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
     Attribute, Block, CallContext, Diagnostic, Diagnostics, EphemeralResource, Opened, Schema,
@@ -203,21 +203,6 @@ async fn authorization_data(
     Ok(output.authorization_data().first().cloned())
 }
 
-/// The clients to open with; `Ok(None)` while the provider's connection settings are not
-/// known (during a plan: Terraform opens the resource again at apply, when they are).
-fn clients_for_open(slot: &ClientSlot) -> Result<Option<&AwsClients>, Diagnostics> {
-    match slot.0.get() {
-        Some(Configured::Unknown { settings, .. }) => {
-            tracing::info!(
-                ?settings,
-                "provider settings not known yet; the ECR authorization token is known at apply"
-            );
-            Ok(None)
-        }
-        _ => slot.get().map(Some),
-    }
-}
-
 #[async_trait]
 impl EphemeralResource for EcrAuthorizationToken {
     fn type_name(&self) -> &'static str {
@@ -229,7 +214,7 @@ impl EphemeralResource for EcrAuthorizationToken {
     }
 
     async fn open(&self, config: &Value, ctx: &CallContext) -> Result<Option<Opened>, Diagnostics> {
-        let Some(clients) = clients_for_open(&self.clients)? else {
+        let Some(clients) = self.clients.if_known()? else {
             return Ok(None);
         };
         let config: TokenConfig = from_value(config)?;

@@ -353,7 +353,7 @@ impl Resource for EcsCluster {
         _private: &mut Private,
         ctx: &CallContext,
     ) -> Result<Option<Value>, Diagnostics> {
-        let Some(clients) = self.clients.for_read()? else {
+        let Some(clients) = self.clients.if_known()? else {
             return Ok(Some(state.clone()));
         };
         let state: ClusterModel = from_value(state)?;

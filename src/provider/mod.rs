@@ -117,14 +117,15 @@ impl ClientSlot {
         }
     }
 
-    /// The clients a refresh reads with; `Ok(None)` when the connection settings are not
-    /// known yet, so that the state is kept as it is rather than read from a guessed region.
-    pub fn for_read(&self) -> Result<Option<&AwsClients>, Diagnostics> {
+    /// The clients; `Ok(None)` while the connection settings are not known yet, so that
+    /// nothing is read from a guessed region: a refresh keeps the state as it is, an
+    /// ephemeral resource opens with unknown values (Terraform opens it again at apply).
+    pub fn if_known(&self) -> Result<Option<&AwsClients>, Diagnostics> {
         match self.0.get() {
             Some(Configured::Unknown { settings, .. }) => {
                 tracing::warn!(
                     ?settings,
-                    "provider settings are not known yet; keeping the state without reading AWS"
+                    "provider settings are not known yet; no AWS call until they are"
                 );
                 Ok(None)
             }
@@ -284,20 +285,6 @@ pub fn update_outcome(
     }
 }
 
-/// The provider's `default_tags` when they are known although other settings are not.
-fn known_default_tags(config: &Value) -> BTreeMap<String, String> {
-    let tags = config
-        .attr("default_tags")
-        .and_then(|block| block.attr("tags"));
-    match tags {
-        Some(Value::Map(entries)) => entries
-            .iter()
-            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
 /// The `todo` provider.
 #[derive(Debug, Default)]
 pub struct TodoProvider {
@@ -333,7 +320,7 @@ impl Provider for TodoProvider {
             let default_tags = if unknown.contains(&"default_tags") {
                 Known::Unknown
             } else {
-                Known::Value(known_default_tags(config))
+                Known::Value(config::known_default_tags(config))
             };
             self.clients.configure(Configured::Unknown {
                 settings: unknown,
@@ -424,7 +411,7 @@ mod tests {
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert!(provider.clients.for_plan().is_none(), "no AWS call at plan");
         assert!(
-            matches!(provider.clients.for_read(), Ok(None)),
+            matches!(provider.clients.if_known(), Ok(None)),
             "state kept"
         );
         let error = provider

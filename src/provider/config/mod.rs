@@ -177,6 +177,31 @@ struct DefaultTagsModel {
     tags: Option<BTreeMap<String, Known<String>>>,
 }
 
+impl DefaultTagsModel {
+    /// The tags whose values are known.
+    fn known(self) -> BTreeMap<String, String> {
+        self.tags
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(key, value)| value.into_option().map(|value| (key, value)))
+            .collect()
+    }
+}
+
+/// The known default tags of a provider configuration that may still hold unknown values
+/// elsewhere (a tag whose value is unknown is left out).
+pub fn known_default_tags(config: &Value) -> BTreeMap<String, String> {
+    #[derive(Deserialize)]
+    struct DefaultTagsOnly {
+        default_tags: Option<DefaultTagsModel>,
+    }
+    from_value::<DefaultTagsOnly>(config)
+        .ok()
+        .and_then(|model| model.default_tags)
+        .map(DefaultTagsModel::known)
+        .unwrap_or_default()
+}
+
 /// The settings whose rules span more than one of them, in a configuration that may still hold
 /// unknown values.
 #[derive(Debug, Deserialize)]
@@ -246,11 +271,8 @@ impl ProviderConfig {
             ecs_endpoint,
             default_tags: model
                 .default_tags
-                .and_then(|block| block.tags)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(key, value)| value.into_option().map(|value| (key, value)))
-                .collect(),
+                .map(DefaultTagsModel::known)
+                .unwrap_or_default(),
         })
     }
 }

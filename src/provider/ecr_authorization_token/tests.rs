@@ -161,7 +161,7 @@ async fn unusable_tokens_and_refusals_are_errors_that_do_not_quote_the_token() {
 #[tokio::test]
 async fn unknown_provider_settings_open_nothing_and_call_no_aws() {
     let slot = ClientSlot::default();
-    slot.configure(Configured::Unknown {
+    slot.configure(crate::provider::Configured::Unknown {
         settings: vec!["region"],
         default_tags: crate::plugin::Known::Value(Default::default()),
     });

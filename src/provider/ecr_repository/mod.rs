@@ -361,7 +361,7 @@ impl Resource for EcrRepository {
         _private: &mut Private,
         ctx: &CallContext,
     ) -> Result<Option<Value>, Diagnostics> {
-        let Some(clients) = self.clients.for_read()? else {
+        let Some(clients) = self.clients.if_known()? else {
             return Ok(Some(state.clone()));
         };
         let state: RepositoryModel = from_value(state)?;

@@ -447,7 +447,7 @@ impl Resource for FargateService {
         private: &mut Private,
         ctx: &CallContext,
     ) -> Result<Option<Value>, Diagnostics> {
-        let Some(clients) = self.clients.for_read()? else {
+        let Some(clients) = self.clients.if_known()? else {
             return Ok(Some(state.clone()));
         };
         let state: ServiceModel = from_value(state)?;
