@@ -163,30 +163,53 @@ impl Poller {
     pub async fn until_found<T, E, F, Fut>(
         &self,
         ctx: &CallContext,
-        mut find: F,
+        find: F,
         classify: impl Fn(&E) -> ErrorKind,
     ) -> Result<T, WaitError<bool, E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Option<T>, E>>,
     {
-        let found = std::sync::Mutex::new(None);
-        let refresh = || {
-            let lookup = find();
-            let found = &found;
+        match self
+            .until_answer(ctx, find, Option::is_some, classify)
+            .await?
+        {
+            Some(object) => Ok(object),
+            None => Err(WaitError::Unexpected(false)),
+        }
+    }
+
+    /// Polls `refresh` until it answers a value that `settled` accepts (returned); answers it
+    /// does not accept are polled again, errors are classified as in [`Poller::until`]. With
+    /// `settled` always true, this retries transient errors until the first answer.
+    pub async fn until_answer<T, E, F, Fut>(
+        &self,
+        ctx: &CallContext,
+        mut refresh: F,
+        settled: impl Fn(&T) -> bool,
+        classify: impl Fn(&E) -> ErrorKind,
+    ) -> Result<T, WaitError<bool, E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let answer = std::sync::Mutex::new(None);
+        let settled = &settled;
+        let state = || {
+            let asked = refresh();
+            let answer = &answer;
             async move {
-                let object = lookup.await?;
-                let is_found = object.is_some();
-                if let Ok(mut slot) = found.lock() {
-                    *slot = object;
+                let value = asked.await?;
+                let is_settled = settled(&value);
+                if let Ok(mut slot) = answer.lock() {
+                    *slot = Some(value);
                 }
-                Ok(is_found)
+                Ok(is_settled)
             }
         };
-        self.until(ctx, &[false], &[true], refresh, classify)
-            .await?;
-        match found.into_inner() {
-            Ok(Some(object)) => Ok(object),
+        self.until(ctx, &[false], &[true], state, classify).await?;
+        match answer.into_inner() {
+            Ok(Some(value)) => Ok(value),
             _ => Err(WaitError::Unexpected(false)),
         }
     }
@@ -269,6 +292,45 @@ mod tests {
         let (result, calls) = run(vec![Err("denied"), Ok(State::Done)], all_final).await;
         assert!(matches!(result, Err(WaitError::Failed("denied"))));
         assert_eq!(calls, 1);
+    }
+
+    #[tokio::test]
+    async fn until_answer_returns_the_first_settled_answer_through_transient_errors() {
+        let poller = Poller::new(Duration::from_secs(1))
+            .delays(Duration::from_millis(1), Duration::from_millis(4));
+        let ctx = CallContext::default();
+        let states = vec![Err("throttled"), Ok(State::Pending), Ok(State::Broken)];
+        let (calls, refresh) = script(states.clone());
+        let first = poller
+            .until_answer(&ctx, refresh, |_| true, |_| ErrorKind::Transient)
+            .await;
+        assert_eq!(first.ok(), Some(State::Pending), "any answer settles");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        let (calls, refresh) = script(states);
+        let broken = poller
+            .until_answer(
+                &ctx,
+                refresh,
+                |s| *s == State::Broken,
+                |_| ErrorKind::Transient,
+            )
+            .await;
+        assert_eq!(
+            broken.ok(),
+            Some(State::Broken),
+            "unsettled answers are polled again"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+        let found = poller
+            .until_found(
+                &ctx,
+                || std::future::ready(Ok::<_, &str>(Some(7))),
+                all_final,
+            )
+            .await;
+        assert_eq!(found.ok(), Some(7));
     }
 
     #[tokio::test]

@@ -176,7 +176,7 @@ const READ_BACK_TIME: Duration = Duration::from_secs(60);
 /// zero), transient errors are retried for [`READ_BACK_TIME`]. An error means "cannot tell". `find` should
 /// run its calls under [`CallContext::detached`], so that StopProvider does not interrupt the
 /// read that records a finished write.
-pub async fn read_back<T, F, Fut>(grace: Duration, mut find: F) -> Result<Option<T>, CallError>
+pub async fn read_back<T, F, Fut>(grace: Duration, find: F) -> Result<Option<T>, CallError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, CallError>>,
@@ -185,7 +185,7 @@ where
     let delays = (Duration::from_millis(500), Duration::from_secs(5));
     if !grace.is_zero() {
         let visible = Poller::new(grace).delays(delays.0, delays.1);
-        return match visible.until_found(&detached, &mut find, classify).await {
+        return match visible.until_found(&detached, find, classify).await {
             Ok(found) => Ok(Some(found)),
             Err(WaitError::Failed(error))
             | Err(WaitError::Timeout {
@@ -198,24 +198,11 @@ where
     }
     // Any answer ends this wait; only transient errors make it poll again.
     let retried = Poller::new(READ_BACK_TIME).delays(delays.0, delays.1);
-    let found = std::sync::Mutex::new(None);
-    let refresh = || {
-        let lookup = find();
-        let found = &found;
-        async move {
-            let object = lookup.await?;
-            let gone = object.is_none();
-            if let Ok(mut slot) = found.lock() {
-                *slot = object;
-            }
-            Ok(gone)
-        }
-    };
     match retried
-        .until(&detached, &[], &[true, false], refresh, classify)
+        .until_answer(&detached, find, |_| true, classify)
         .await
     {
-        Ok(_) => Ok(found.into_inner().ok().flatten()),
+        Ok(found) => Ok(found),
         Err(WaitError::Failed(error))
         | Err(WaitError::Timeout {
             last_error: Some(error),
