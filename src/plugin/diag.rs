@@ -182,6 +182,14 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
+    /// Every diagnostic as text, `; ` between them: for the protocol's one-string error fields.
+    pub fn joined(&self) -> String {
+        self.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The diagnostics, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()

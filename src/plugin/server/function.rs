@@ -77,9 +77,8 @@ fn error_to_proto(error: FunctionError) -> pb::FunctionError {
 /// Where CallFunction keeps its one error: the diagnostics' texts joined.
 impl DiagnosticsField for Option<pb::FunctionError> {
     fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
-        let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         *self = Some(pb::FunctionError {
-            text: text.join("; "),
+            text: diagnostics.joined(),
             function_argument: None,
         });
     }
@@ -144,11 +143,7 @@ fn call(
     {
         let what = format!("argument {:?}", parameter.name);
         let value = decode(Some(raw), &parameter.ty, &what).map_err(|d| FunctionError {
-            message: d
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
+            message: d.joined(),
             argument: Some(index),
         })?;
         if value.is_null() || !value.is_wholly_known() {
@@ -161,11 +156,7 @@ fn call(
     }
     let result: Value = function.call(&arguments)?;
     encode(result, &signature.returns, "function result").map_err(|d| FunctionError {
-        message: d
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; "),
+        message: d.joined(),
         argument: None,
     })
 }

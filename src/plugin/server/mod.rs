@@ -403,7 +403,6 @@ impl DiagnosticsField for Vec<pb::Diagnostic> {
 /// One error text: StopProvider's response.
 impl DiagnosticsField for String {
     fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
-        let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-        *self = text.join("; ");
+        *self = diagnostics.joined();
     }
 }

@@ -26,7 +26,7 @@ use super::{
     CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, identity, imported, read_back,
     state_of, test_hooks, update_outcome,
 };
-use crate::plugin::model::{from_value, to_value};
+use crate::plugin::model::from_value;
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported, Known,
     Private, Resource, ResourcePlan, Schema, Value, after_create,
@@ -154,26 +154,23 @@ async fn state_after_change(
 /// call that started at a given time.
 const CLOCK_SKEW: Duration = Duration::from_secs(5);
 
-/// The state of the repository `planned` names if ECR reports it created at or after
-/// `started` (less [`CLOCK_SKEW`]): one that a create call whose answer was lost did make.
+/// Whether ECR reports the repository `planned` names created at or after `started` (less
+/// [`CLOCK_SKEW`]): one that a create call whose answer was lost did make.
 async fn created_since(
     clients: &AwsClients,
     planned: &RepositoryModel,
     started: SystemTime,
-) -> Option<Value> {
+) -> bool {
     let detached = CallContext::detached();
     let find = || find_repository(clients, &planned.name, &detached);
-    let found = read_back(UNCERTAIN_CREATE_GRACE, find)
-        .await
-        .ok()
-        .flatten()?;
-    let created = found.repository.created_at()?;
+    let Ok(Some(found)) = read_back(UNCERTAIN_CREATE_GRACE, find).await else {
+        return false;
+    };
     let since = DateTime::from(started.checked_sub(CLOCK_SKEW).unwrap_or(started));
-    if created.secs() < since.secs() {
-        return None;
-    }
-    let state = flatten_repository(&found, Some(planned), &clients.default_tags);
-    to_value(&state).ok()
+    found
+        .repository
+        .created_at()
+        .is_some_and(|created| created.secs() >= since.secs())
 }
 
 /// CreateRepository with everything the plan sets except the lifecycle policy.
@@ -302,7 +299,7 @@ impl Resource for EcrRepository {
             // started is the one it created: the create goes on as if it had answered. Anything
             // older belongs to someone else.
             let ours = (already_exists || error.outcome_unknown())
-                && created_since(clients, &planned, started).await.is_some();
+                && created_since(clients, &planned, started).await;
             if !ours {
                 if already_exists {
                     diagnostic.detail.push_str(&format!(
