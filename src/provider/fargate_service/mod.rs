@@ -529,7 +529,6 @@ impl Resource for FargateService {
             }
         };
         let private = registered.store(private.clone());
-        let registered_after_update = registered;
         let tagged = async {
             let arn = prior.arn.as_ref().cloned().unwrap_or_default();
             // DescribeServices carries the tags: the task definition is not needed here.
@@ -543,7 +542,6 @@ impl Resource for FargateService {
         }
         .await;
         if let Err(error) = tagged {
-            let mut registered = registered_after_update;
             let failed = failed_update(clients, &prior, prior_value, None, &mut registered, error);
             let mut failed = failed.await;
             warnings.extend(failed.diagnostics);
