@@ -7,7 +7,7 @@ Measures, with the release binary (target/release) and the project's `.tools/bin
 - plan wall time (`-refresh=false`, no state) of 1 and of 100 `todo_ecr_repository` next to as
   many built-in `terraform_data` (the floor), interleaved round by round;
 - the provider's CPU (user + sys) and peak RSS during those plans (`wait4` of each provider
-  process, through scripts/bench_provider_wrapper.py);
+  process, through benches/rusage_wrapper.c);
 - the time from start to the go-plugin handshake line, with a client certificate;
 - the stripped binary's size;
 - against ministack on 127.0.0.1, behind the project's fault proxy in pass-through mode, which

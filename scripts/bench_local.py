@@ -12,7 +12,6 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,12 +80,20 @@ class LocalBench:
         wrapped = self.scratch / "wrapped"
         wrapped.mkdir(parents=True, exist_ok=True)
         wrapper = wrapped / "terraform-provider-todo"
-        # The same interpreter, without site packages: a smaller wrapper before exec (see
-        # bench_provider_wrapper.py on ru_maxrss).
-        source = (self.root / "scripts" / "bench_provider_wrapper.py").read_text()
-        body = source.split("\n", 1)[1] if source.startswith("#!") else source
-        wrapper.write_text(f"#!{sys.executable} -SE\n{body}")
-        wrapper.chmod(0o755)
+        # A native wrapper: what a wrapper does between fork and exec is charged to the
+        # provider (see benches/rusage_wrapper.c).
+        source = self.root / "benches" / "rusage_wrapper.c"
+        compiler = os.environ.get("CC", "cc")
+        try:
+            subprocess.run(
+                [compiler, "-O2", "-o", str(wrapper), str(source)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as error:
+            detail = getattr(error, "stderr", "") or error
+            raise BenchError(f"cannot compile {source} with {compiler}: {detail}") from error
         self.wrapped_rc = tf.write_rc("terraformrc-wrapped", wrapped)
 
     def _commands(self):
