@@ -10,6 +10,7 @@ use aws_config::BehaviorVersion;
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::ProviderConfig;
+use super::https_client::DeferredHttpsClient;
 use super::limits::DEFAULT_MAX_RETRIES;
 use super::scan_on_push::ExplicitScanOnPush;
 
@@ -47,7 +48,8 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
     let max_retries = config.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
     loader = loader
         .retry_config(config.retry_mode.retry_config(max_retries))
-        .timeout_config(config.call_limits.timeout_config());
+        .timeout_config(config.call_limits.timeout_config())
+        .http_client(DeferredHttpsClient::shared());
     let shared = loader.load().await;
     let Some(region) = shared.region().map(ToString::to_string) else {
         return Err(Diagnostic::invalid(
