@@ -37,7 +37,10 @@ fn main() -> ExitCode {
         }
     }
     logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the process lives for one Terraform command and waits on Terraform and AWS
+    // far more than it computes; worker threads cost more to start and to hand work between
+    // (measured in BENCHMARKS.md) than they could save.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
