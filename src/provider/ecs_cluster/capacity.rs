@@ -166,8 +166,11 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
     let Known::Value(strategy) = config.default_capacity_provider_strategy else {
         return diagnostics;
     };
-    let invalid = |summary: &str, detail: String| {
-        Diagnostic::invalid(AttributePath::root(STRATEGY_BLOCK), summary, detail)
+    // Set elements have no index to point at: Terraform points at the attribute in the block
+    // (the first block when there are several).
+    let invalid = |attribute: &str, summary: &str, detail: String| {
+        let path = AttributePath::root(STRATEGY_BLOCK).attr(attribute);
+        Diagnostic::invalid(path, summary, detail)
     };
     let associated: Option<BTreeSet<&str>> = match &config.capacity_providers {
         Known::Null => Some(BTreeSet::new()),
@@ -183,6 +186,7 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
             && !associated.contains(provider.as_str())
         {
             diagnostics.push(invalid(
+                "capacity_provider",
                 "Capacity provider not associated with the cluster",
                 format!(
                     "The default strategy uses {provider:?}, which is not in capacity_providers: \
@@ -192,6 +196,7 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
         }
         if !named.insert(provider) {
             diagnostics.push(invalid(
+                "capacity_provider",
                 "Capacity provider named twice",
                 format!("The default strategy names {provider:?} in more than one block."),
             ));
@@ -203,6 +208,7 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
         .count();
     if with_base > 1 {
         diagnostics.push(invalid(
+            "base",
             "More than one base",
             format!(
                 "Only one capacity provider of a strategy can have a base above 0; {with_base} \
@@ -215,6 +221,7 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
         .all(|s| matches!(s.weight, Known::Null | Known::Value(0)));
     if strategy.len() > 1 && all_weights_zero {
         diagnostics.push(invalid(
+            "weight",
             "No weight above 0",
             "With several capacity providers in a strategy, at least one needs a weight above \
              0, or ECS cannot place tasks with it."
@@ -279,7 +286,8 @@ mod tests {
             ["Capacity provider not associated with the cluster"]
         );
         let path = diagnostics.iter().next().and_then(|d| d.path.clone());
-        assert_eq!(path, Some(AttributePath::root(STRATEGY_BLOCK)));
+        let on_the_provider = AttributePath::root(STRATEGY_BLOCK).attr("capacity_provider");
+        assert_eq!(path, Some(on_the_provider));
 
         let both = ["FARGATE", "FARGATE_SPOT"];
         let two_bases = config(
