@@ -19,7 +19,7 @@ use super::{
     CREATE_VISIBILITY_GRACE, ClientSlot, identity, imported, read_back, state_of, tags, test_hooks,
     update_outcome,
 };
-use crate::plugin::model::{from_value, patch};
+use crate::plugin::model::{from_value, patch, to_value};
 use crate::plugin::resource::unsupported_state_version;
 use crate::plugin::{
     Applied, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported, Private, Resource,
@@ -128,22 +128,16 @@ impl Resource for EcsCluster {
         };
         let name = &planned.name;
         let fallback = planned_value.unknowns_to_null();
-        let mut diagnostics = Diagnostics::new();
         let answered_arn = match create_cluster(clients, &planned, ctx).await {
             CreateOutcome::Answered(arn) => arn,
             CreateOutcome::Found(found, warning) => {
-                diagnostics.push(warning);
-                let state = state_of(Ok(Some(found)), "Cannot read ECS cluster", |cluster| {
-                    flatten_cluster(cluster, Some(&planned), &clients.default_tags)
-                });
-                return match state {
-                    Ok(Some(state)) => Applied {
-                        state: Some(state),
-                        private: None,
-                        diagnostics,
-                    },
-                    Ok(None) | Err(_) => Applied::failed(Some(fallback), diagnostics),
+                let flattened = flatten_cluster(&found, Some(&planned), &clients.default_tags);
+                let mut applied = match to_value(&flattened) {
+                    Ok(state) => Applied::ok(state),
+                    Err(error) => Applied::failed(Some(fallback), error),
                 };
+                applied.diagnostics.push(warning);
+                return applied;
             }
             CreateOutcome::Failed(error) => return Applied::failed(None, error),
             CreateOutcome::Unknown(error) => return Applied::failed(Some(fallback), error),

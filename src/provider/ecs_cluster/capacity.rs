@@ -36,8 +36,9 @@ pub(super) fn capacity_providers_attribute() -> Attribute {
         .subject("capacity provider")
         .describe(
             "The capacity providers associated with the cluster (PutClusterCapacityProviders), \
-             which its services and `default_capacity_provider_strategy` may use. Unset: none. \
-             Updated in place; ECS refuses to remove one that a service still uses.",
+             which its services and `default_capacity_provider_strategy` may use. Unset: none \
+             (one added outside Terraform shows as drift). Updated in place; ECS refuses to \
+             remove one that a service still uses.",
         )
 }
 
@@ -48,8 +49,8 @@ pub(super) fn default_strategy_block() -> NestedBlock {
         Block::new(
             "How services that name neither a launch type nor a strategy spread their tasks \
              over the cluster's capacity providers. Each provider must be one of \
-             `capacity_providers`, at most once; at most one block may have a `base`. Updated \
-             in place.",
+             `capacity_providers`, at most once; at most one block may have a `base` above 0. \
+             Updated in place.",
         )
         .attribute(
             Attribute::required("capacity_provider", Type::String)
