@@ -1,6 +1,9 @@
 //! Acceptance tests of `todo_ecs_cluster` against ministack and moto, driven by the real
 //! Terraform: create with Container Insights and tags merged over the provider's default tags,
-//! an in-place update, import by name, an out-of-band delete, and a rename.
+//! an in-place update, import by name, an out-of-band delete, and a rename; capacity providers
+//! and a default strategy (create, new weights in place, an out-of-band change, import), their
+//! validation at `terraform validate`, and the AWS calls each operation costs (through the
+//! counting proxy, ministack only).
 //!
 //! Every scenario runs against both emulators: `scenario!` turns one function into a module
 //! with a `ministack` and a `moto` test, so a failure names the emulator
@@ -13,14 +16,19 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ecs::types::{Cluster, ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, Cluster, ClusterSetting, ClusterSettingName, Tag,
+};
 use serde_json::Value;
 use support::aws::aws_error;
 use support::fixture::{Acc, DEFAULT_TAGS, named_resource, scenario};
 use support::maps::{map, string_map};
 use support::plan::planned_change;
+use support::proxy::FaultProxy;
+use support::terraform::REQUIRED_PROVIDERS;
+use support::{EmulatorKind, PROVIDER, Terraform, line_of, require_acc};
 
 const ADDRESS: &str = "todo_ecs_cluster.main";
 
@@ -447,4 +455,336 @@ fn known_default_tags_with_a_region_known_only_at_apply(acc: &Acc) {
     acc.apply_clean();
     assert_eq!(cluster_tags(&acc.active(&name)), map(&[("team", "a")]));
     acc.destroy_clean();
+}
+
+/// A default strategy item: (capacity provider, weight, base).
+type Item = (String, i64, i64);
+
+fn items(items: &[(&str, i64, i64)]) -> BTreeSet<Item> {
+    items
+        .iter()
+        .map(|(p, w, b)| ((*p).to_owned(), *w, *b))
+        .collect()
+}
+
+/// The cluster's capacity providers and default strategy, as ECS reports them.
+fn capacity(cluster: &Cluster) -> (BTreeSet<String>, BTreeSet<Item>) {
+    let providers = cluster.capacity_providers().iter().cloned().collect();
+    let strategy = cluster
+        .default_capacity_provider_strategy()
+        .iter()
+        .map(|i| {
+            let (weight, base) = (i64::from(i.weight()), i64::from(i.base()));
+            (i.capacity_provider().to_owned(), weight, base)
+        })
+        .collect();
+    (providers, strategy)
+}
+
+/// The state's capacity providers and default strategy.
+fn state_capacity(state: &Value) -> (BTreeSet<String>, BTreeSet<Item>) {
+    let providers = state["capacity_providers"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let strategy = state["default_capacity_provider_strategy"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|i| {
+                    let provider = i["capacity_provider"].as_str().unwrap_or_default();
+                    let number = |name: &str| i[name].as_i64().expect("a whole number");
+                    (provider.to_owned(), number("weight"), number("base"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (providers, strategy)
+}
+
+/// HCL: `capacity_providers` with both Fargate providers, and one strategy block per item.
+fn capacity_hcl(strategy: &[(&str, i64, i64)]) -> String {
+    let mut hcl = String::from("  capacity_providers = [\"FARGATE\", \"FARGATE_SPOT\"]\n");
+    for (provider, weight, base) in strategy {
+        hcl.push_str(&format!(
+            "  default_capacity_provider_strategy {{\n    capacity_provider = \"{provider}\"\n    weight            = {weight}\n    base              = {base}\n  }}\n"
+        ));
+    }
+    hcl
+}
+
+fn both() -> BTreeSet<String> {
+    BTreeSet::from(["FARGATE".to_owned(), "FARGATE_SPOT".to_owned()])
+}
+
+// h. FARGATE_SPOT with a base of 1 on FARGATE: created with the cluster, new weights in place
+// (same cluster), and a strategy changed outside Terraform shows in the next plan.
+scenario!(capacity_providers_in_place_and_drift);
+fn capacity_providers_in_place_and_drift(acc: &Acc) {
+    let name = acc.name("capacity");
+    let first = [("FARGATE", 1, 1), ("FARGATE_SPOT", 4, 0)];
+    acc.config("", &cluster_tf(&name, &capacity_hcl(&first)));
+    acc.apply_clean();
+    let remote = acc.active(&name);
+    let arn = remote.cluster_arn().expect("arn").to_owned();
+    assert_eq!(capacity(&remote), (both(), items(&first)), "{}", acc.kind);
+    assert_eq!(
+        state_capacity(&acc.state()),
+        (both(), items(&first)),
+        "{}",
+        acc.kind
+    );
+
+    let second = [("FARGATE", 2, 1), ("FARGATE_SPOT", 3, 0)];
+    acc.config("", &cluster_tf(&name, &capacity_hcl(&second)));
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(actions, ["update"], "{}: in place: {change:#}", acc.kind);
+    acc.apply_clean();
+    let remote = acc.active(&name);
+    assert_eq!(
+        remote.cluster_arn(),
+        Some(arn.as_str()),
+        "{}: same cluster",
+        acc.kind
+    );
+    assert_eq!(capacity(&remote), (both(), items(&second)), "{}", acc.kind);
+
+    // Someone moves the cluster to FARGATE only.
+    let fargate = CapacityProviderStrategyItem::builder()
+        .capacity_provider("FARGATE")
+        .weight(1)
+        .build()
+        .expect("strategy item");
+    acc.aws
+        .block_on(
+            acc.aws
+                .ecs
+                .put_cluster_capacity_providers()
+                .cluster(&name)
+                .capacity_providers("FARGATE")
+                .default_capacity_provider_strategy(fargate)
+                .send(),
+        )
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: PutClusterCapacityProviders: {}",
+                acc.kind,
+                aws_error(&e)
+            )
+        });
+    let (actions, change) = acc.planned_actions(ADDRESS);
+    assert_eq!(actions, ["update"], "{}: drift: {change:#}", acc.kind);
+    let before = &change["change"]["before"];
+    assert_eq!(
+        state_capacity(before),
+        (
+            BTreeSet::from(["FARGATE".to_owned()]),
+            items(&[("FARGATE", 1, 0)])
+        ),
+        "{}: the plan shows what ECS now has: {change:#}",
+        acc.kind
+    );
+    acc.apply_clean();
+    assert_eq!(
+        capacity(&acc.active(&name)),
+        (both(), items(&second)),
+        "{}",
+        acc.kind
+    );
+    acc.destroy_clean();
+}
+
+// i. Import of a cluster with capacity providers and a default strategy, then no changes.
+scenario!(import_with_capacity_providers_then_empty_plan);
+fn import_with_capacity_providers_then_empty_plan(acc: &Acc) {
+    let name = acc.name("import-cp");
+    let item = |provider: &str, weight: i32, base: i32| {
+        CapacityProviderStrategyItem::builder()
+            .capacity_provider(provider)
+            .weight(weight)
+            .base(base)
+            .build()
+            .expect("strategy item")
+    };
+    acc.aws
+        .block_on(
+            acc.aws
+                .ecs
+                .create_cluster()
+                .cluster_name(&name)
+                .capacity_providers("FARGATE")
+                .capacity_providers("FARGATE_SPOT")
+                .default_capacity_provider_strategy(item("FARGATE", 1, 2))
+                .default_capacity_provider_strategy(item("FARGATE_SPOT", 5, 0))
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("{}: CreateCluster: {}", acc.kind, aws_error(&e)));
+    let strategy = [("FARGATE", 1, 2), ("FARGATE_SPOT", 5, 0)];
+    acc.config("", &cluster_tf(&name, &capacity_hcl(&strategy)));
+    acc.tf.import(ADDRESS, &name, &[]);
+    assert_eq!(
+        state_capacity(&acc.state()),
+        (both(), items(&strategy)),
+        "{}",
+        acc.kind
+    );
+    acc.tf.assert_plan_empty(&[]);
+    acc.destroy_clean();
+}
+
+// j. Invalid capacity providers and strategies fail at `terraform validate`, on the attribute
+// they are about (inside the block when there is one strategy block). Validation needs no
+// emulator.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and terraform (make testacc)"]
+fn invalid_capacity_settings_fail_validate_with_their_paths() {
+    require_acc();
+    let tf = Terraform::with_endpoint("http://127.0.0.1:9", PROVIDER);
+    // (label, body, the line the error points at, summary)
+    let cases = [
+        (
+            "ec2",
+            "  capacity_providers = [\"EC2\"]\n",
+            "capacity_providers = [\"EC2\"]",
+            "Invalid capacity provider",
+        ),
+        (
+            "weight",
+            "  capacity_providers = [\"FARGATE\"]\n  default_capacity_provider_strategy {\n    capacity_provider = \"FARGATE\"\n    weight = 1001\n  }\n",
+            "weight = 1001",
+            "Invalid weight",
+        ),
+        (
+            "missing",
+            "  capacity_providers = [\"FARGATE\"]\n  default_capacity_provider_strategy {\n    capacity_provider = \"FARGATE_SPOT\" # missing\n    weight = 1\n  }\n",
+            "capacity_provider = \"FARGATE_SPOT\" # missing",
+            "Capacity provider not associated with the cluster",
+        ),
+        (
+            "bases",
+            "  capacity_providers = [\"FARGATE\", \"FARGATE_SPOT\"]\n  default_capacity_provider_strategy {\n    capacity_provider = \"FARGATE\" # bases\n    base = 1\n  }\n  default_capacity_provider_strategy {\n    capacity_provider = \"FARGATE_SPOT\"\n    base = 2\n    weight = 1\n  }\n",
+            // Two blocks of a set: the protocol's paths cannot name one element, so Terraform
+            // points at the resource.
+            "resource \"todo_ecs_cluster\" \"bases\"",
+            "More than one base",
+        ),
+    ];
+    let mut config = String::from(REQUIRED_PROVIDERS);
+    for (label, body, _, _) in &cases {
+        config.push_str(&named_resource("todo_ecs_cluster", label, label, body));
+    }
+    tf.write("main.tf", &config);
+    let result = tf.validate_json();
+    assert_eq!(result["valid"], false, "{result:#}");
+    let errors: Vec<&Value> = result["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), cases.len(), "one error per case: {result:#}");
+    for (label, _, line_text, summary) in &cases {
+        let line = line_of(&config, line_text);
+        let found = errors
+            .iter()
+            .find(|d| d["summary"] == *summary)
+            .unwrap_or_else(|| panic!("{label}: no {summary:?} error: {result:#}"));
+        assert_eq!(found["range"]["filename"], "main.tf", "{label}: {found:#}");
+        assert_eq!(
+            found["range"]["start"]["line"], line,
+            "{label}: the error points at {line_text:?}: {found:#}"
+        );
+    }
+}
+
+/// `terraform <command>` (apply or destroy) without questions and without a refresh.
+fn no_refresh(command: &str) -> [&str; 5] {
+    [
+        command,
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        "-refresh=false",
+    ]
+}
+
+/// The ECS calls the proxy saw, by operation, without the zeros.
+fn ecs_calls(proxy: &FaultProxy) -> BTreeMap<String, u64> {
+    let prefix = "AmazonEC2ContainerServiceV20141113.";
+    proxy
+        .counts()
+        .seen
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(target, n)| (target.trim_start_matches(prefix).to_owned(), n))
+        .collect()
+}
+
+fn calls(expected: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    expected
+        .iter()
+        .map(|(o, n)| ((*o).to_owned(), *n))
+        .collect()
+}
+
+// k. What each operation costs in AWS calls (ministack behind the counting proxy): create is
+// one CreateCluster, a refresh one DescribeClusters, an update only its writes, destroy one
+// DeleteCluster; no read-back after a write that answered.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn each_operation_costs_only_its_own_calls() {
+    require_acc();
+    let mut acc = Acc::start(EmulatorKind::Ministack);
+    let proxy = FaultProxy::start(&acc.emu);
+    acc.tf = Terraform::with_endpoint(&proxy.endpoint(), PROVIDER);
+    let name = acc.name("calls");
+    let write = |extra: &str| acc.config("", &cluster_tf(&name, extra));
+
+    write(&capacity_hcl(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 4, 0)]));
+    proxy.reset();
+    acc.tf.apply(&[]);
+    assert_eq!(ecs_calls(&proxy), calls(&[("CreateCluster", 1)]), "create");
+
+    proxy.reset();
+    acc.tf.assert_plan_empty(&[]);
+    assert_eq!(
+        ecs_calls(&proxy),
+        calls(&[("DescribeClusters", 1)]),
+        "refresh"
+    );
+
+    write(&capacity_hcl(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 2, 0)]));
+    proxy.reset();
+    acc.tf.run_ok(&no_refresh("apply"));
+    assert_eq!(
+        ecs_calls(&proxy),
+        calls(&[("PutClusterCapacityProviders", 1)]),
+        "update of the weights"
+    );
+
+    let strategy = capacity_hcl(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 2, 0)]);
+    write(&format!(
+        "  container_insights = true\n  tags = {{ team = \"web\" }}\n{strategy}"
+    ));
+    proxy.reset();
+    acc.tf.run_ok(&no_refresh("apply"));
+    assert_eq!(
+        ecs_calls(&proxy),
+        calls(&[("TagResource", 1), ("UpdateCluster", 1)]),
+        "update of the settings and tags"
+    );
+    // What the updates recorded without reading back is what ECS has.
+    acc.tf.assert_plan_empty(&[]);
+    let remote = acc.active(&name);
+    assert_eq!(insights(&remote).as_deref(), Some("enabled"));
+    assert_eq!(cluster_tags(&remote), map(&[("team", "web")]));
+
+    proxy.reset();
+    acc.tf.run_ok(&no_refresh("destroy"));
+    assert_eq!(ecs_calls(&proxy), calls(&[("DeleteCluster", 1)]), "destroy");
+    assert!(!acc.is_active(&name), "{name} is still ACTIVE");
 }
