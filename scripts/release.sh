@@ -11,6 +11,9 @@
 #   check             stop with a clear message unless GPG_FINGERPRINT names a secret key gpg has
 #   package [BINARY]  zip BINARY (default target/release/terraform-provider-todo) for OS_ARCH
 #   sign              write the manifest and SHA256SUMS over the version's zips in $DIST, and sign
+#   check-tag TAG     stop unless TAG is v<version> (the release workflow's first step)
+#   check-platform    stop unless OS_ARCH, if set, is this machine's platform (no mislabelled zip)
+#   notes             print the version's section of CHANGELOG.md (the GitHub release's notes)
 #
 # Settings (environment): VERSION (default: Cargo.toml's), DIST, OS_ARCH (default: this
 # machine, e.g. linux_amd64), GPG_FINGERPRINT, GPG (default gpg), GNUPGHOME as gpg reads it,
@@ -106,10 +109,34 @@ sign() {
   echo "release: wrote $dist/$sums.sig (key $GPG_FINGERPRINT)"
 }
 
+check_tag() {
+  [ "${1:-}" = "v$version" ] || die "the tag '${1:-}' does not name Cargo.toml's version: expected v$version"
+}
+
+check_platform() {
+  local host
+  host=$(host_os_arch)
+  [ -z "${OS_ARCH:-}" ] || [ "$OS_ARCH" = "$host" ] ||
+    die "OS_ARCH=$OS_ARCH but this machine is $host: the zip would be mislabelled"
+}
+
+notes() {
+  local changelog="$root/CHANGELOG.md"
+  awk -v heading="## $version " '
+    index($0, heading) == 1 { found = 1; next }
+    found && /^## / { exit }
+    found { print }
+    END { if (!found) exit 1 }
+  ' "$changelog" || die "CHANGELOG.md has no section '## $version (<date>)'"
+}
+
 command=${1:-}
 case "$command" in
   check) check_key ;;
   package) shift; package "$@" ;;
   sign) sign ;;
-  *) die "usage: $0 check | package [BINARY] | sign" ;;
+  check-tag) shift; check_tag "$@" ;;
+  check-platform) check_platform ;;
+  notes) notes ;;
+  *) die "usage: $0 check | package [BINARY] | sign | check-tag TAG | check-platform | notes" ;;
 esac

@@ -193,6 +193,51 @@ fn release_stops_with_a_clear_message_without_a_signing_key() {
 }
 
 #[test]
+#[ignore = "acceptance test: needs TF_ACC=1 (make test)"]
+fn release_workflow_checks_run_here_tag_platform_and_notes() {
+    support::require_acc();
+    let dist = Dist::new();
+    let script = |args: &[&str]| dist.release_script(None, args);
+    assert!(
+        script(&["check-tag", &format!("v{VERSION}")])
+            .status
+            .success()
+    );
+    let wrong_tag = script(&["check-tag", "v0.0.0-not-this"]);
+    assert!(
+        !wrong_tag.status.success(),
+        "a tag of another version passed"
+    );
+    assert!(
+        String::from_utf8_lossy(&wrong_tag.stderr).contains(&format!("expected v{VERSION}")),
+        "{}",
+        String::from_utf8_lossy(&wrong_tag.stderr)
+    );
+    assert!(script(&["check-platform"]).status.success());
+
+    // The GitHub release's notes: this version's CHANGELOG.md section, without the next one's.
+    let notes = script(&["notes"]);
+    assert!(
+        notes.status.success(),
+        "{}",
+        String::from_utf8_lossy(&notes.stderr)
+    );
+    let notes = String::from_utf8_lossy(&notes.stdout);
+    let changelog =
+        fs::read_to_string(support::repo_root().join("CHANGELOG.md")).expect("read CHANGELOG.md");
+    let heading = changelog
+        .lines()
+        .find(|l| l.starts_with(&format!("## {VERSION} (")))
+        .expect("CHANGELOG.md has a section for Cargo.toml's version");
+    let section = changelog
+        .split_once(heading)
+        .map(|(_, rest)| rest.split("\n## ").next().unwrap_or(rest))
+        .expect("the section");
+    assert_eq!(notes.trim(), section.trim());
+    assert!(!notes.trim().is_empty() && !notes.contains("\n## "));
+}
+
+#[test]
 #[ignore = "acceptance test: needs TF_ACC=1, python3 and make tools (make test)"]
 fn filesystem_mirror_install_records_h1_and_refuses_a_tampered_zip() {
     support::require_acc();
