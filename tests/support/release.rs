@@ -92,6 +92,16 @@ pub struct GpgHome {
 impl GpgHome {
     /// A new home with a fresh RSA 2048 key (no passphrase, no expiry) for `user_id`.
     pub fn with_new_key(user_id: &str) -> GpgHome {
+        let found = Command::new("gpg")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        assert!(
+            found.is_ok_and(|s| s.success()),
+            "gpg (GnuPG) is not installed: the release tests sign with it. Install it \
+             (apt-get install gnupg, dnf install gnupg2, brew install gnupg); make tools says so too"
+        );
         // Short path: the agent's socket lives in it.
         let dir = tempfile::Builder::new()
             .prefix("todo-gpg-")
