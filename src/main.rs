@@ -10,6 +10,10 @@ use terraform_provider_todo::plugin::handshake::{self, ServeError, ServeOptions}
 use terraform_provider_todo::plugin::logging;
 use terraform_provider_todo::provider::{PROVIDER_ADDRESS, TodoProvider};
 
+/// The version `--version` prints: Cargo.toml's, with `+dirty` when a release build was made
+/// from changed sources (set by build.rs).
+const VERSION: &str = env!("TODO_PROVIDER_VERSION");
+
 /// How long the exit waits for tasks still running when the server has stopped.
 const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -18,15 +22,14 @@ fn main() -> ExitCode {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--version" | "-version" | "version" => {
-                println!("terraform-provider-todo v{}", env!("CARGO_PKG_VERSION"));
+                println!("terraform-provider-todo v{VERSION}");
                 return ExitCode::SUCCESS;
             }
             "--debug" | "-debug" => debug = true,
             "--help" | "-h" | "-help" => {
                 println!(
-                    "terraform-provider-todo v{}\n\nA Terraform plugin: Terraform starts it.\n\n  \
-                     --version  print the version\n  --debug    serve in reattach mode for a debugger",
-                    env!("CARGO_PKG_VERSION")
+                    "terraform-provider-todo v{VERSION}\n\nA Terraform plugin: Terraform starts it.\n\n  \
+                     --version  print the version\n  --debug    serve in reattach mode for a debugger"
                 );
                 return ExitCode::SUCCESS;
             }

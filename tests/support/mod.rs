@@ -30,6 +30,10 @@
 //! - [`ecr`]: ECR queries on [`fixture::Acc`]: a repository, its tags, its lifecycle policy.
 //! - [`stub`]: stand-in endpoints on 127.0.0.1: a fixed answer with a request count, and a hung
 //!   port.
+//! - [`release`]: release artifacts from `scripts/release.sh` with a throwaway GPG key, and
+//!   the hashes Terraform should record for them.
+//! - [`https_site`]: a static HTTPS file server on 127.0.0.1 with a throwaway CA, serving a
+//!   private provider registry.
 //!
 //! Each test binary uses only part of this module, hence the `dead_code`, `unused_imports` and
 //! `unused_macros` allowances.
@@ -41,10 +45,12 @@ pub mod ecr;
 pub mod emulator;
 pub mod fixture;
 mod http;
+pub mod https_site;
 pub mod maps;
 pub mod plan;
 pub mod process;
 pub mod proxy;
+pub mod release;
 pub mod sdk;
 pub mod stub;
 pub mod terraform;
