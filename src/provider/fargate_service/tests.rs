@@ -488,6 +488,14 @@ async fn states_at_schema_version_0_get_the_family_they_registered_in() {
     assert_eq!(string_attribute(&upgraded, "name"), Some("api"));
     let model: ServiceModel = from_value(&upgraded).unwrap();
     assert_eq!(model.family(), "api");
+    // The blocks added later (sidecars, strategy, ...) are no blocks, as a plan holds them.
+    for blocks in ["sidecar", "capacity_provider_strategy", "ulimits"] {
+        let value = upgraded.attr(blocks).cloned().unwrap_or(Value::Null);
+        assert!(
+            matches!(&value, Value::List(items) | Value::Set(items) if items.is_empty()),
+            "{blocks}: {value:?}"
+        );
+    }
     assert!(
         service
             .upgrade_state(SCHEMA_VERSION, upgraded.clone())
