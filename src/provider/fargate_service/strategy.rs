@@ -121,7 +121,9 @@ pub fn strategy_block() -> NestedBlock {
             "Spreads the service's tasks over FARGATE and FARGATE_SPOT instead of running them \
              on the FARGATE launch type (not both: leave `launch_type` unset). Changing the \
              weights or bases updates the service in place and starts a new deployment; adding \
-             a strategy to a service without one, or removing it, replaces the service.",
+             a strategy to a service without one, or removing it, replaces the service. On AWS \
+             the cluster must have the capacity providers the strategy names (`todo_ecs_cluster`'s \
+             `capacity_providers`).",
         )
         .attribute(
             Attribute::required("capacity_provider", Type::String)
