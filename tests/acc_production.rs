@@ -16,7 +16,8 @@ use serde_json::Value;
 use support::aws::aws_error;
 use support::fixture::{Acc, named_resource};
 use support::plan::{actions, planned_change};
-use support::{EmulatorKind, line_of, require_acc};
+use support::terraform::with_vars;
+use support::{EmulatorKind, line_of, repo_root, require_acc};
 
 const SVC: &str = "todo_fargate_service.svc";
 const ROUTER_IMAGE: &str = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable";
@@ -576,5 +577,138 @@ resource "todo_fargate_service" "bad" {
             .count(),
         4,
         "{validate:#}"
+    );
+}
+
+/// `examples/production` (through the `todo-service` module) as a user applies it: staging
+/// runs on FARGATE_SPOT with a base on FARGATE, prod on the FARGATE launch type, both with the
+/// FireLens log router beside the application; a new tag moves only the application's image;
+/// the plans after the applies are empty.
+#[test]
+#[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
+fn examples_production_runs_a_firelens_router_and_fargate_spot_for_staging() {
+    require_acc();
+    let acc = Acc::start(EmulatorKind::Ministack);
+    for dir in ["production", "modules"] {
+        acc.tf
+            .copy_dir(&repo_root().join("examples").join(dir), dir);
+    }
+    let repository = acc.name("production");
+    acc.aws
+        .block_on(
+            acc.aws
+                .ecr
+                .create_repository()
+                .repository_name(&repository)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("CreateRepository: {}", aws_error(&e)));
+    acc.aws.push(&repository, "1a2b3c4", "one");
+    acc.aws.push(&repository, "5d6e7f8", "two");
+    let terraform = |command: &[&str], tag: &str| {
+        let mut args = vec!["-chdir=production".to_owned()];
+        args.extend(with_vars(
+            command,
+            &[("image_tag", tag), ("repository_name", &repository)],
+        ));
+        acc.tf.run(&args)
+    };
+    let ok = |command: &[&str], tag: &str| {
+        let out = terraform(command, tag);
+        assert!(
+            out.status.success(),
+            "terraform {command:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let plan_empty = |tag: &str| {
+        let out = terraform(
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+            tag,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "expected an empty plan:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let apply = ["apply", "-input=false", "-no-color", "-auto-approve"];
+    acc.tf
+        .run_ok(&["-chdir=production", "init", "-input=false", "-no-color"]);
+    ok(&apply, "1a2b3c4");
+    plan_empty("1a2b3c4");
+
+    let cluster = "todo-production";
+    let staging = acc
+        .aws
+        .service(cluster, "todo-service-staging")
+        .expect("the staging service");
+    assert_eq!(
+        strategy_of(&staging),
+        [
+            ("FARGATE".to_owned(), 0, 1),
+            ("FARGATE_SPOT".to_owned(), 1, 0)
+        ]
+    );
+    let prod = acc
+        .aws
+        .service(cluster, "todo-service-prod")
+        .expect("the prod service");
+    assert!(prod.capacity_provider_strategy().is_empty(), "{prod:#?}");
+    assert_eq!(prod.launch_type().map(|l| l.as_str()), Some("FARGATE"));
+    let url_prefix = format!("/{repository}:");
+    for service in [&staging, &prod] {
+        let td = acc
+            .aws
+            .task_definition(service.task_definition().expect("a task definition"));
+        let names: Vec<&str> = td
+            .container_definitions()
+            .iter()
+            .filter_map(|c| c.name())
+            .collect();
+        assert_eq!(names, ["app", "log_router"], "{td:#?}");
+        let app = container(&td, "app");
+        assert!(
+            app.image()
+                .is_some_and(|i| i.contains(&url_prefix) && i.ends_with(":1a2b3c4")),
+            "{td:#?}"
+        );
+        assert_eq!(
+            app.log_configuration().map(|l| l.log_driver().as_str()),
+            Some("awsfirelens")
+        );
+        assert!(app.health_check().is_some(), "{td:#?}");
+        assert_eq!(
+            container(&td, "log_router")
+                .firelens_configuration()
+                .map(|f| f.r#type().as_str()),
+            Some("fluentbit")
+        );
+    }
+
+    // The next build: only the application's image moves, in place.
+    ok(&apply, "5d6e7f8");
+    plan_empty("5d6e7f8");
+    let rolled = acc
+        .aws
+        .service(cluster, "todo-service-staging")
+        .expect("the staging service");
+    assert_eq!(rolled.service_arn(), staging.service_arn());
+    let td = acc
+        .aws
+        .task_definition(rolled.task_definition().expect("a task definition"));
+    assert!(
+        container(&td, "app")
+            .image()
+            .is_some_and(|i| i.ends_with(":5d6e7f8"))
+    );
+    assert_eq!(container(&td, "log_router").image(), Some(ROUTER_IMAGE));
+
+    ok(
+        &["destroy", "-input=false", "-no-color", "-auto-approve"],
+        "5d6e7f8",
     );
 }
