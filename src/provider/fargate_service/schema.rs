@@ -110,8 +110,9 @@ pub fn schema() -> Schema {
                 .validate(ecr_image::image_tag())
                 .subject("image tag")
                 .describe(
-                    "The image tag to run, such as the short git SHA. Changing it rolls the service \
-                     to a new task definition revision in place.",
+                    "The image tag the application container runs, such as the short git SHA. \
+                     Changing it rolls the service to a new task definition revision in place; \
+                     the sidecars' images do not change.",
                 ),
         )
         .attribute(

@@ -470,6 +470,41 @@ mod tests {
     }
 
     #[test]
+    fn names_are_unique_and_awsfirelens_needs_one_router() {
+        let firelens =
+            |kind: &str| object(vec![("type", Value::from(kind)), ("options", Value::Null)]);
+        let mut router = sidecar("router", 0, 64);
+        let mut second = sidecar("app", 0, 64);
+        for (s, kind) in [(&mut router, "fluentbit"), (&mut second, "fluentd")] {
+            if let Value::Object(fields) = s {
+                fields.insert("firelens_configuration".into(), firelens(kind));
+            }
+        }
+        let logs = object(vec![
+            ("log_driver", Value::from("awsfirelens")),
+            ("options", Value::Null),
+        ]);
+        let config = object(vec![
+            ("log_group", Value::from("/ecs/app")),
+            ("log_configuration", logs.clone()),
+            ("sidecar", Value::List(vec![router, second])),
+        ]);
+        assert_eq!(
+            paths(&validate_containers(&config)),
+            [
+                "sidecar[1].name",
+                "sidecar[1].firelens_configuration",
+                "log_configuration"
+            ]
+        );
+        let without_router = object(vec![("log_configuration", logs)]);
+        assert_eq!(
+            paths(&validate_containers(&without_router)),
+            ["log_configuration.log_driver"]
+        );
+    }
+
+    #[test]
     fn unknown_names_are_left_for_the_plan() {
         let config = object(vec![
             (
