@@ -101,11 +101,6 @@ impl PlannedBlock {
     pub fn is_empty(&self) -> bool {
         self.0.is_null()
     }
-
-    /// Whether the value (or a part of it) is not known yet.
-    pub fn is_unknown(&self) -> bool {
-        self.0.is_unknown()
-    }
 }
 
 #[cfg(test)]
@@ -142,10 +137,9 @@ mod tests {
         let prior: PlannedBlock = from_value(&known).unwrap();
         assert_ne!(planned, prior);
         assert_eq!(prior, from_value::<PlannedBlock>(&known).unwrap());
-        assert!(
-            from_value::<PlannedBlock>(&Value::unknown())
-                .unwrap()
-                .is_unknown()
+        assert_eq!(
+            from_value::<PlannedBlock>(&Value::unknown()).unwrap(),
+            PlannedBlock(Known::Unknown)
         );
     }
 }

@@ -107,7 +107,9 @@ pub fn plan_strategy_replacement(plan: &mut ResourcePlan) -> Result<(), Diagnost
         &prior.capacity_provider_strategy,
         &planned.capacity_provider_strategy,
     );
-    if !after.is_unknown() && before.is_empty() != after.is_empty() {
+    // A strategy not known yet counts as one: blocks written for a strategy are rarely empty,
+    // and a replacement the plan did not show would fail the apply.
+    if before.is_empty() != after.is_empty() {
         plan.require_replace(AttributePath::root("capacity_provider_strategy"));
     }
     Ok(())
@@ -164,6 +166,7 @@ pub fn launch_type_attribute() -> Attribute {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Value;
     use aws_sdk_ecs::types::Service;
 
     fn spot_with_base() -> BTreeSet<StrategyModel> {
@@ -199,6 +202,52 @@ mod tests {
             flatten_launch_type(&on_launch_type, Some(&set)).as_deref(),
             Some("FARGATE")
         );
+    }
+
+    fn plan_with(prior: Value, planned: Value) -> ResourcePlan {
+        let object = |strategy: Value| {
+            Value::Object(std::collections::BTreeMap::from([(
+                "capacity_provider_strategy".to_owned(),
+                strategy,
+            )]))
+        };
+        ResourcePlan {
+            prior: Some(object(prior)),
+            config: Value::Null,
+            planned: object(planned),
+            requires_replace: vec![],
+            private: Default::default(),
+        }
+    }
+
+    #[test]
+    fn adding_or_removing_the_strategy_replaces_changing_it_does_not() {
+        let item = |provider: &str, weight: i64| {
+            Value::Object(std::collections::BTreeMap::from([
+                ("capacity_provider".to_owned(), Value::from(provider)),
+                ("weight".to_owned(), Value::from(weight)),
+                ("base".to_owned(), Value::Null),
+            ]))
+        };
+        let spot = |weight| Value::Set(vec![item("FARGATE_SPOT", weight)]);
+        let cases = [
+            (Value::Set(vec![]), spot(1), true),
+            (Value::Null, spot(1), true),
+            (spot(1), Value::Set(vec![]), true),
+            (spot(1), spot(2), false),
+            (Value::Null, Value::Set(vec![]), false),
+            (Value::Set(vec![]), Value::unknown(), true),
+            (spot(1), Value::unknown(), false),
+        ];
+        for (prior, planned, replaces) in cases {
+            let mut plan = plan_with(prior.clone(), planned.clone());
+            plan_strategy_replacement(&mut plan).unwrap();
+            assert_eq!(
+                !plan.requires_replace.is_empty(),
+                replaces,
+                "{prior:?} -> {planned:?}"
+            );
+        }
     }
 
     #[test]
