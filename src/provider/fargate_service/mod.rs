@@ -11,7 +11,8 @@
 //! `find` (finders and status enums),
 //! `wait` (rollout and deletion waits), `plan` (plan_image_change), `register` (task definition
 //! revisions), `revisions` and `observed` (what the private state records), `list` (the list
-//! resource) and `validate` (rules across attributes).
+//! resource), `validate` and `validate_containers` (rules across attributes, containers and
+//! placement).
 
 mod containers;
 mod find;
