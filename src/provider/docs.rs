@@ -123,6 +123,57 @@ resource "todo_fargate_service" "app" {
     rollback = true
   }
 }
+
+# Staging: the application logs through a FireLens router sidecar and runs on FARGATE_SPOT,
+# with its first task on FARGATE. A new image_tag moves only the application's image.
+resource "todo_fargate_service" "staging" {
+  name           = "todo-service-staging"
+  cluster        = todo_ecs_cluster.main.name
+  repository_url = todo_ecr_repository.app.repository_url
+  image_tag      = var.image_tag
+
+  cpu           = 512
+  memory        = 1024
+  desired_count = 2
+  subnets       = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+
+  execution_role_arn = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+
+  health_check {
+    command  = ["CMD-SHELL", "wget -qO- http://localhost:3000/health || exit 1"]
+    interval = 15
+  }
+  log_configuration {
+    log_driver = "awsfirelens"
+    options    = { Name = "cloudwatch_logs", region = "eu-central-1", log_group_name = "/ecs/todo-service-staging", log_stream_prefix = "app/" }
+  }
+  container_depends_on {
+    container_name = "log_router"
+    condition      = "START"
+  }
+
+  sidecar {
+    name      = "log_router"
+    image     = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+    essential = true
+    cpu       = 64
+    memory    = 128
+    log_group = "/ecs/todo-service-staging/firelens"
+    firelens_configuration {
+      type    = "fluentbit"
+      options = { enable-ecs-log-metadata = "true" }
+    }
+  }
+
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = 1
+  }
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 1
+  }
+}
 "#;
 
 const ECR_IMAGE_EXAMPLE: &str = r#"

@@ -16,3 +16,8 @@ output "task_definition_arn" {
 output "task_definition_revision" {
   value = todo_fargate_service.this.task_definition_revision
 }
+
+output "sidecar_images" {
+  value       = { for s in todo_fargate_service.this.sidecar : s.name => s.image }
+  description = "The image of each sidecar, by container name."
+}

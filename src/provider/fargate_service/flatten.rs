@@ -5,25 +5,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ecs::types::{AssignPublicIp, ContainerDefinition, CpuArchitecture, PropagateTags};
+use aws_sdk_ecs::types::{AssignPublicIp, CpuArchitecture, PropagateTags};
 
+use super::containers::{ContainerSettings, flatten_settings};
 use super::find::RemoteService;
 use super::image::{ImageReference, split_image};
-use super::model::{CircuitBreakerModel, DEFAULT_CIRCUIT_BREAKER, LoadBalancerModel, ServiceModel};
+use super::model::{
+    CircuitBreakerModel, DEFAULT_CIRCUIT_BREAKER, EphemeralStorageModel, LoadBalancerModel,
+    ServiceModel,
+};
 use super::schema::{
     DEFAULT_CONTAINER_NAME, DEFAULT_CPU_ARCHITECTURE, DEFAULT_WAIT_FOR_STEADY_STATE,
 };
+use super::sidecar::flatten_sidecars;
+use super::strategy::{flatten_launch_type, flatten_strategy};
 use crate::plugin::Known;
 use crate::provider::tags;
-
-/// An empty remote collection reads back as whatever (null or empty) the prior state held.
-fn like_prior<T: Default + PartialEq>(remote: T, prior: Option<&T>) -> Option<T> {
-    if remote == T::default() && prior.is_none() {
-        None
-    } else {
-        Some(remote)
-    }
-}
 
 /// The `deployment_circuit_breaker` block: the default (enabled, with rollback) reads back as
 /// no block when none was set.
@@ -57,35 +54,6 @@ fn flatten_load_balancer(remote: &RemoteService) -> Option<LoadBalancerModel> {
         .map(|arn| LoadBalancerModel {
             target_group_arn: arn.to_owned(),
         })
-}
-
-/// The container's environment variables.
-fn flatten_environment(container: Option<&ContainerDefinition>) -> BTreeMap<String, String> {
-    container
-        .map(|c| {
-            c.environment()
-                .iter()
-                .filter_map(|kv| {
-                    Some((
-                        kv.name()?.to_owned(),
-                        kv.value().unwrap_or_default().to_owned(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The container's secrets.
-fn flatten_secrets(container: Option<&ContainerDefinition>) -> BTreeMap<String, String> {
-    container
-        .map(|c| {
-            c.secrets()
-                .iter()
-                .map(|s| (s.name().to_owned(), s.value_from().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The state for a service ECS reports. `prior` is the state (or plan) it replaces, `None` on
@@ -123,12 +91,22 @@ pub fn flatten_service(
             }
         }
     };
-    let log_options = container
-        .and_then(|c| c.log_configuration())
-        .and_then(|l| l.options())
-        .cloned()
-        .unwrap_or_default();
-    let stream_prefix = log_options.get("awslogs-stream-prefix").cloned();
+    let prior_settings = prior.map(ServiceModel::app_settings);
+    let app_settings: ContainerSettings = match container {
+        Some(c) => flatten_settings(c, prior_settings.as_ref()),
+        None => prior_settings.clone().unwrap_or_default(),
+    };
+    let app_name = container.and_then(|c| c.name()).unwrap_or(container_name);
+    let sidecars = match td {
+        Some(td) => flatten_sidecars(
+            td.container_definitions(),
+            app_name,
+            prior.map_or(&[], |p| p.sidecar.as_slice()),
+        ),
+        None => prior.map(|p| p.sidecar.clone()).unwrap_or_default(),
+    };
+    let no_strategy = BTreeSet::new();
+    let prior_strategy = prior.map_or(&no_strategy, |p| &p.capacity_provider_strategy);
     let vpc = s
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration());
@@ -140,7 +118,6 @@ pub fn flatten_service(
         Some(seconds) => Some(seconds),
         None => prior.and_then(|p| p.health_check_grace_period_seconds),
     };
-    let command = container.map(|c| c.command().to_vec()).unwrap_or_default();
     let remote_tags = tags::ecs_tag_map(s.tags());
     let arn = s.service_arn().unwrap_or_default().to_owned();
     let security_groups: Option<BTreeSet<String>> = match vpc.map(|v| v.security_groups()) {
@@ -148,7 +125,7 @@ pub fn flatten_service(
         Some(groups) => Some(groups.iter().cloned().collect()),
         None => prior.and_then(|p| p.security_groups.clone()),
     };
-    ServiceModel {
+    let mut model = ServiceModel {
         id: Known::Value(arn.clone()),
         arn: Known::Value(arn),
         name: s
@@ -193,20 +170,36 @@ pub fn flatten_service(
                 .map_or(DEFAULT_CPU_ARCHITECTURE, CpuArchitecture::as_str)
                 .to_owned(),
         ),
-        environment: like_prior(
-            flatten_environment(container),
-            prior.and_then(|p| p.environment.as_ref()),
-        ),
-        secrets: like_prior(
-            flatten_secrets(container),
-            prior.and_then(|p| p.secrets.as_ref()),
-        ),
-        command: like_prior(command, prior.and_then(|p| p.command.as_ref())),
-        log_group: log_options.get("awslogs-group").cloned(),
-        // The default prefix (the container name) reads back as unset.
-        log_stream_prefix: stream_prefix.filter(|prefix| {
-            !(prefix == container_name && prior.is_none_or(|p| p.log_stream_prefix.is_none()))
-        }),
+        // The application container's settings follow (set_app_settings).
+        environment: None,
+        secrets: None,
+        command: None,
+        log_group: None,
+        log_stream_prefix: None,
+        log_configuration: None,
+        health_check: None,
+        stop_timeout: None,
+        readonly_root_filesystem: None,
+        user: None,
+        working_directory: None,
+        ulimits: Vec::new(),
+        linux_parameters: None,
+        container_depends_on: Vec::new(),
+        ephemeral_storage: match td {
+            // 20 GiB is what a task has when it sets none.
+            Some(td) => td
+                .ephemeral_storage()
+                .map(|e| EphemeralStorageModel {
+                    size_in_gib: e.size_in_gib(),
+                })
+                .filter(|e| {
+                    e.size_in_gib != 20 || prior.is_some_and(|p| p.ephemeral_storage.is_some())
+                }),
+            None => prior.and_then(|p| p.ephemeral_storage),
+        },
+        sidecar: sidecars,
+        launch_type: flatten_launch_type(s, prior.and_then(|p| p.launch_type.as_ref())),
+        capacity_provider_strategy: flatten_strategy(s, prior_strategy),
         execution_role_arn: td
             .and_then(|t| t.execution_role_arn())
             .filter(|s| !s.is_empty())
@@ -269,5 +262,7 @@ pub fn flatten_service(
             .map(|t| Known::Value(i64::from(t.revision())))
             .or_else(|| prior.map(|p| p.task_definition_revision.clone()))
             .unwrap_or(Known::Null),
-    }
+    };
+    model.set_app_settings(app_settings);
+    model
 }

@@ -5,11 +5,16 @@
 //!
 //! This file is the Resource implementation (create, read, update, delete, import); the rest
 //! sits beside it: [`schema`] (attributes, defaults, validators), `model` (the typed model and
-//! the expand side), `flatten` (ECS's answer to the model), `find` (finders and status enums),
+//! the expand side), `containers`, `sidecar` and `strategy` (the container settings, the
+//! sidecar blocks and the capacity provider strategy: model, schema, expand and flatten),
+//! `planned_value` (nested blocks compared in plans), `flatten` (ECS's answer to the model),
+//! `find` (finders and status enums),
 //! `wait` (rollout and deletion waits), `plan` (plan_image_change), `register` (task definition
 //! revisions), `revisions` and `observed` (what the private state records), `list` (the list
-//! resource) and `validate` (rules across attributes).
+//! resource), `validate` and `validate_containers` (rules across attributes, containers and
+//! placement).
 
+mod containers;
 mod find;
 mod flatten;
 mod image;
@@ -17,12 +22,16 @@ mod list;
 mod model;
 mod observed;
 mod plan;
+mod planned_value;
 mod register;
 mod revisions;
 pub mod schema;
+mod sidecar;
+mod strategy;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod validate_containers;
 mod wait;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -30,7 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{LaunchType, PropagateTags};
+use aws_sdk_ecs::types::PropagateTags;
 
 use self::find::find_live_service;
 // The redeploy action follows its deployment with the same finder.
@@ -211,7 +220,12 @@ async fn create_service(
         .task_definition(task_definition)
         .client_token(client_token(planned, task_definition))
         .set_desired_count(planned.desired_count)
-        .launch_type(LaunchType::Fargate)
+        .set_launch_type(strategy::launch_type_for(
+            &planned.capacity_provider_strategy,
+        ))
+        .set_capacity_provider_strategy(strategy::expand_strategy(
+            &planned.capacity_provider_strategy,
+        )?)
         .set_platform_version(planned.platform_version.clone())
         .network_configuration(planned.network()?)
         .set_load_balancers(planned.load_balancers())
@@ -344,6 +358,15 @@ async fn update_service(
     if changed(prior.enable_execute_command != planned.enable_execute_command) {
         request = request.set_enable_execute_command(planned.enable_execute_command);
     }
+    if changed(prior.capacity_provider_strategy != planned.capacity_provider_strategy) {
+        // ECS places tasks by the strategy only when it starts them: a new strategy takes a
+        // new deployment, which ECS requires to be forced.
+        request = request
+            .set_capacity_provider_strategy(strategy::expand_strategy(
+                &planned.capacity_provider_strategy,
+            )?)
+            .force_new_deployment(true);
+    }
     if !any {
         return Ok(None);
     }
@@ -374,6 +397,9 @@ impl Resource for FargateService {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
+        if let Err(errors) = strategy::plan_strategy_replacement(plan) {
+            return errors;
+        }
         match plan::plan_image_change(&self.clients, plan, ctx).await {
             Ok(warnings) => warnings,
             Err(errors) => errors,
@@ -657,8 +683,8 @@ impl Resource for FargateService {
 
     fn upgrade_state(&self, version: i64, state: Value) -> Result<Value, Diagnostics> {
         match version {
-            0 => upgrade_from_v0(state),
-            SCHEMA_VERSION => Ok(state),
+            0 => upgrade_from_v0(state).and_then(model::RepeatedBlocks::fill_in),
+            SCHEMA_VERSION => model::RepeatedBlocks::fill_in(state),
             _ => Err(unsupported_state_version(
                 self.type_name(),
                 version,

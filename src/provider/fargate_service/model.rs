@@ -1,20 +1,30 @@
 //! The typed model of `todo_fargate_service` (its state, and its plan as apply receives it),
 //! the partial models that planning compares, and the expand side: the model turned into the
-//! ECS request parts (network, deployment, load balancer, container definition).
+//! ECS request parts (network, deployment, load balancer, container definitions). The shared
+//! container settings are in `containers`, the sidecars in `sidecar`, the capacity provider
+//! strategy in `strategy`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, ContainerDefinition, DeploymentCircuitBreaker,
-    DeploymentConfiguration, KeyValuePair, LoadBalancer, LogConfiguration, LogDriver,
-    NetworkConfiguration, PortMapping, Secret, TransportProtocol,
+    DeploymentConfiguration, EphemeralStorage, LoadBalancer, NetworkConfiguration, PortMapping,
+    TransportProtocol,
 };
 use serde::{Deserialize, Serialize};
 
+use super::containers::{
+    ContainerSettings, ContainerSpec, DependencyModel, HealthCheckModel, LinuxParametersModel,
+    LogConfigurationModel, UlimitModel,
+};
+use super::planned_value::PlannedBlock;
 use super::schema::{DEFAULT_CONTAINER_NAME, DEFAULT_WAIT_FOR_STEADY_STATE};
-use crate::plugin::Known;
+use super::sidecar::SidecarModel;
+use super::strategy::StrategyModel;
+use crate::plugin::model::{from_value, patch};
 use crate::plugin::validator::parse_duration;
+use crate::plugin::{Diagnostics, Known, Value};
 use crate::provider::aws_error::CallError;
 
 /// How long create, update and delete wait when `timeouts` does not say.
@@ -71,6 +81,55 @@ pub struct ServiceModel {
     pub load_balancer: Option<LoadBalancerModel>,
     pub deployment_circuit_breaker: Option<CircuitBreakerModel>,
     pub timeouts: Option<TimeoutsModel>,
+    // The application container's health and runtime settings, and the task's other
+    // containers: all null in states written before they existed.
+    pub stop_timeout: Option<i32>,
+    pub readonly_root_filesystem: Option<bool>,
+    pub user: Option<String>,
+    pub working_directory: Option<String>,
+    pub health_check: Option<HealthCheckModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub ulimits: Vec<UlimitModel>,
+    pub linux_parameters: Option<LinuxParametersModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub container_depends_on: Vec<DependencyModel>,
+    pub log_configuration: Option<LogConfigurationModel>,
+    pub ephemeral_storage: Option<EphemeralStorageModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub sidecar: Vec<SidecarModel>,
+    pub launch_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub capacity_provider_strategy: BTreeSet<StrategyModel>,
+}
+
+/// The repeatable blocks, which a state written before they existed holds as null: the
+/// upgrade writes them as no blocks, which is what a plan of the same configuration holds
+/// (Terraform would otherwise plan a change from null to no blocks).
+#[derive(Debug, Deserialize, Serialize)]
+pub struct RepeatedBlocks {
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    ulimits: Vec<UlimitModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    container_depends_on: Vec<DependencyModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    sidecar: Vec<SidecarModel>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    capacity_provider_strategy: BTreeSet<StrategyModel>,
+}
+
+impl RepeatedBlocks {
+    /// `state` with its null repeatable blocks written as no blocks.
+    pub fn fill_in(mut state: Value) -> Result<Value, Diagnostics> {
+        let blocks: RepeatedBlocks = from_value(&state)?;
+        patch(&mut state, &blocks)?;
+        Ok(state)
+    }
+}
+
+/// The `ephemeral_storage` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct EphemeralStorageModel {
+    pub size_in_gib: i32,
 }
 
 /// The `load_balancer` block.
@@ -200,62 +259,90 @@ impl ServiceModel {
         })
     }
 
-    /// The container definition that runs `image`.
+    /// The application container's settings, as the containers module shares them.
+    pub fn app_settings(&self) -> ContainerSettings {
+        ContainerSettings {
+            environment: self.environment.clone(),
+            secrets: self.secrets.clone(),
+            command: self.command.clone(),
+            log_group: self.log_group.clone(),
+            log_stream_prefix: self.log_stream_prefix.clone(),
+            log_configuration: self.log_configuration.clone(),
+            health_check: self.health_check.clone(),
+            stop_timeout: self.stop_timeout,
+            readonly_root_filesystem: self.readonly_root_filesystem,
+            user: self.user.clone(),
+            working_directory: self.working_directory.clone(),
+            ulimits: self.ulimits.clone(),
+            linux_parameters: self.linux_parameters.clone(),
+            container_depends_on: self.container_depends_on.clone(),
+        }
+    }
+
+    /// Sets the application container's settings (the flatten side).
+    pub fn set_app_settings(&mut self, settings: ContainerSettings) {
+        self.environment = settings.environment;
+        self.secrets = settings.secrets;
+        self.command = settings.command;
+        self.log_group = settings.log_group;
+        self.log_stream_prefix = settings.log_stream_prefix;
+        self.log_configuration = settings.log_configuration;
+        self.health_check = settings.health_check;
+        self.stop_timeout = settings.stop_timeout;
+        self.readonly_root_filesystem = settings.readonly_root_filesystem;
+        self.user = settings.user;
+        self.working_directory = settings.working_directory;
+        self.ulimits = settings.ulimits;
+        self.linux_parameters = settings.linux_parameters;
+        self.container_depends_on = settings.container_depends_on;
+    }
+
+    /// The application's container definition, which runs `image`.
     pub fn container_definition(
         &self,
         image: &str,
         region: &str,
     ) -> Result<ContainerDefinition, CallError> {
-        let environment: Vec<KeyValuePair> = self
-            .environment
-            .iter()
-            .flatten()
-            .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
-            .collect();
-        let secrets = self
-            .secrets
-            .iter()
-            .flatten()
-            .map(|(k, v)| {
-                Secret::builder()
-                    .name(k)
-                    .value_from(v)
-                    .build()
-                    .map_err(|e| CallError::Build("secret", e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let logs = match &self.log_group {
-            Some(group) => Some(
-                LogConfiguration::builder()
-                    .log_driver(LogDriver::Awslogs)
-                    .options("awslogs-group", group)
-                    .options("awslogs-region", region)
-                    .options(
-                        "awslogs-stream-prefix",
-                        self.log_stream_prefix
-                            .as_deref()
-                            .unwrap_or(self.container()),
-                    )
-                    .build()
-                    .map_err(|e| CallError::Build("log configuration", e.to_string()))?,
-            ),
-            None => None,
-        };
-        Ok(ContainerDefinition::builder()
-            .name(self.container())
-            .image(image)
-            .essential(true)
-            .port_mappings(
+        let settings = self.app_settings();
+        ContainerSpec {
+            name: self.container(),
+            image,
+            essential: true,
+            cpu: None,
+            memory: None,
+            port_mappings: vec![
                 PortMapping::builder()
                     .set_container_port(self.container_port)
                     .protocol(TransportProtocol::Tcp)
                     .build(),
-            )
-            .set_environment((!environment.is_empty()).then_some(environment))
-            .set_secrets((!secrets.is_empty()).then_some(secrets))
-            .set_command(self.command.clone())
-            .set_log_configuration(logs)
-            .build())
+            ],
+            firelens: None,
+            settings: &settings,
+        }
+        .definition(region)
+    }
+
+    /// Every container of the task definition: the application's (which runs `image`)
+    /// first, then the sidecars in order.
+    pub fn container_definitions(
+        &self,
+        image: &str,
+        region: &str,
+    ) -> Result<Vec<ContainerDefinition>, CallError> {
+        let mut containers = vec![self.container_definition(image, region)?];
+        for sidecar in &self.sidecar {
+            containers.push(sidecar.container_definition(region)?);
+        }
+        Ok(containers)
+    }
+
+    /// The task's ephemeral storage, when set.
+    pub fn task_ephemeral_storage(&self) -> Option<EphemeralStorage> {
+        self.ephemeral_storage.map(|e| {
+            EphemeralStorage::builder()
+                .size_in_gib(e.size_in_gib)
+                .build()
+        })
     }
 }
 
@@ -285,6 +372,17 @@ pub struct RevisionInputs {
     log_stream_prefix: Known<String>,
     execution_role_arn: Known<String>,
     task_role_arn: Known<String>,
+    stop_timeout: Known<i64>,
+    readonly_root_filesystem: Known<bool>,
+    user: Known<String>,
+    working_directory: Known<String>,
+    health_check: PlannedBlock,
+    ulimits: PlannedBlock,
+    linux_parameters: PlannedBlock,
+    container_depends_on: PlannedBlock,
+    log_configuration: PlannedBlock,
+    ephemeral_storage: PlannedBlock,
+    sidecar: PlannedBlock,
 }
 
 /// The service's own settings, as a plan holds them: a difference from the prior state is an
@@ -306,6 +404,8 @@ pub struct ServiceInputs {
     tags: PlannedMap,
     load_balancer: Known<PlannedLoadBalancer>,
     deployment_circuit_breaker: Known<PlannedCircuitBreaker>,
+    launch_type: Known<String>,
+    capacity_provider_strategy: PlannedBlock,
 }
 
 /// The tags a plan gives the service, the provider's default tags included: a change of the

@@ -12,7 +12,8 @@ use crate::provider::aws_error::{CallError, call};
 use crate::provider::config::AwsClients;
 use crate::provider::tags;
 
-/// Registers the task definition revision that runs `image`.
+/// Registers the task definition revision that runs `image` in the application container,
+/// beside the sidecars.
 pub(super) async fn register_task_definition(
     clients: &AwsClients,
     planned: &ServiceModel,
@@ -40,7 +41,8 @@ pub(super) async fn register_task_definition(
         .runtime_platform(platform)
         .set_execution_role_arn(planned.execution_role_arn.clone())
         .set_task_role_arn(planned.task_role_arn.clone())
-        .container_definitions(planned.container_definition(image, &clients.region)?)
+        .set_container_definitions(Some(planned.container_definitions(image, &clients.region)?))
+        .set_ephemeral_storage(planned.task_ephemeral_storage())
         .set_tags(tags::ecs_tags(&tags_all));
     let output = call(ctx, "ecs:RegisterTaskDefinition", request.send()).await?;
     output

@@ -2,6 +2,9 @@
 //! validators and what it means. The docs generator adds defaults, "forces a new resource" and
 //! the validators' rules to the descriptions, so the descriptions do not repeat them.
 
+use super::containers::runtime_settings_schema;
+use super::sidecar::sidecar_block;
+use super::strategy::{launch_type_attribute, strategy_block};
 use crate::plugin::validator::Validator;
 use crate::plugin::{Attribute, AttributePath, Block, NestedBlock, Schema, Type, Value};
 use crate::provider::ecr_image;
@@ -57,13 +60,14 @@ pub fn check_repository_url(url: &str) -> Result<(), String> {
 
 /// The `todo_fargate_service` schema.
 pub fn schema() -> Schema {
-    Schema::new(
-        Block::new(
-            "An ECS Fargate service running one container whose image is \
-             `<repository_url>:<image_tag>`. Pass the image tag at apply time \
+    let block = Block::new(
+            "An ECS Fargate service whose application container's image is \
+             `<repository_url>:<image_tag>`, with optional `sidecar` containers beside it. Pass \
+             the image tag at apply time \
              (`terraform apply -var image_tag=$(git rev-parse --short HEAD)`): a new tag rolls the \
              service forward in place, an older tag rolls it back, and a tag that was never pushed \
-             is refused before anything changes.",
+             is refused before anything changes. The application container's settings are the \
+             top-level attributes and blocks (`environment`, `health_check`, `ulimits`, ...).",
         )
         .attribute(computed("id", Type::String, "The service ARN.").stable())
         .attribute(
@@ -106,8 +110,9 @@ pub fn schema() -> Schema {
                 .validate(ecr_image::image_tag())
                 .subject("image tag")
                 .describe(
-                    "The image tag to run, such as the short git SHA. Changing it rolls the service \
-                     to a new task definition revision in place.",
+                    "The image tag the application container runs, such as the short git SHA. \
+                     Changing it rolls the service to a new task definition revision in place; \
+                     the sidecars' images do not change.",
                 ),
         )
         .attribute(
@@ -306,9 +311,20 @@ pub fn schema() -> Schema {
                 .attribute(timeout("create", "For create."))
                 .attribute(timeout("update", "For update."))
                 .attribute(timeout("delete", "For delete.")),
-        )),
-    )
-    .with_version(SCHEMA_VERSION)
+        ))
+        .block(NestedBlock::single(
+            "ephemeral_storage",
+            Block::new("The task's ephemeral storage (20 GiB when unset), shared by its containers.")
+                .attribute(
+                    Attribute::required("size_in_gib", Type::Number)
+                        .validate(Validator::Between(21, 200))
+                        .describe("The size in GiB."),
+                ),
+        ))
+        .block(sidecar_block())
+        .block(strategy_block())
+        .attribute(launch_type_attribute());
+    Schema::new(runtime_settings_schema(block)).with_version(SCHEMA_VERSION)
 }
 
 /// The family a new service's revisions go into when the configuration names none:

@@ -488,6 +488,14 @@ async fn states_at_schema_version_0_get_the_family_they_registered_in() {
     assert_eq!(string_attribute(&upgraded, "name"), Some("api"));
     let model: ServiceModel = from_value(&upgraded).unwrap();
     assert_eq!(model.family(), "api");
+    // The blocks added later (sidecars, strategy, ...) are no blocks, as a plan holds them.
+    for blocks in ["sidecar", "capacity_provider_strategy", "ulimits"] {
+        let value = upgraded.attr(blocks).cloned().unwrap_or(Value::Null);
+        assert!(
+            matches!(&value, Value::List(items) | Value::Set(items) if items.is_empty()),
+            "{blocks}: {value:?}"
+        );
+    }
     assert!(
         service
             .upgrade_state(SCHEMA_VERSION, upgraded.clone())
@@ -636,5 +644,86 @@ async fn a_default_tags_change_alone_tags_the_service() {
             .iter()
             .map(|c| &c.operation)
             .collect::<Vec<_>>()
+    );
+}
+
+/// `value` with `capacity_provider_strategy` set to FARGATE (base 1) and FARGATE_SPOT
+/// (`spot_weight`).
+fn with_strategy(value: Value, spot_weight: i64) -> Value {
+    let item = |provider: &str, weight: Value, base: Value| {
+        Value::Object(BTreeMap::from([
+            ("capacity_provider".to_owned(), Value::from(provider)),
+            ("weight".to_owned(), weight),
+            ("base".to_owned(), base),
+        ]))
+    };
+    let mut value = value;
+    if let Value::Object(attributes) = &mut value {
+        attributes.insert(
+            "capacity_provider_strategy".to_owned(),
+            Value::Set(vec![
+                item("FARGATE", Value::Null, Value::from(1)),
+                item("FARGATE_SPOT", Value::from(spot_weight), Value::Null),
+            ]),
+        );
+    }
+    value
+}
+
+#[tokio::test]
+async fn a_strategy_replaces_the_launch_type_and_a_new_weight_forces_a_deployment_only() {
+    let (fake, service) = refusing("NothingRefused").await;
+    fake.answer(
+        "CreateService",
+        Answer::ok(serde_json::json!({"service": {"serviceArn": SERVICE_ARN}})),
+    );
+    fake.answer(
+        "UpdateService",
+        Answer::ok(serde_json::json!({"service": {"serviceArn": SERVICE_ARN}})),
+    );
+    let planned = with_strategy(service_value("v1", Value::unknown()), 1);
+    let created = service.create(&planned, &CallContext::default()).await;
+    assert!(!created.diagnostics.has_errors(), "{}", messages(&created));
+    let sent = |operation: &str| {
+        fake.calls()
+            .into_iter()
+            .filter(|c| c.operation == operation)
+            .map(|c| c.input)
+            .collect::<Vec<_>>()
+    };
+    let create = &sent("CreateService")[0];
+    assert!(create.get("launchType").is_none(), "{create:#}");
+    let mut strategy = create["capacityProviderStrategy"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    strategy.sort_by_key(|i| i["capacityProvider"].as_str().map(str::to_owned));
+    assert_eq!(
+        strategy,
+        [
+            serde_json::json!({"capacityProvider": "FARGATE", "base": 1}),
+            serde_json::json!({"capacityProvider": "FARGATE_SPOT", "weight": 1}),
+        ]
+    );
+
+    let registered_before = sent("RegisterTaskDefinition").len();
+    let prior = with_strategy(service_value("v1", Value::from(TD1)), 1);
+    let planned = with_strategy(service_value("v1", Value::from(TD1)), 3);
+    let applied = update(&service, &prior, &planned).await;
+    assert!(!applied.diagnostics.has_errors(), "{}", messages(&applied));
+    let updates = sent("UpdateService");
+    let update = updates.last().expect("UpdateService was sent");
+    assert_eq!(update["forceNewDeployment"], true, "{update:#}");
+    assert!(update.get("taskDefinition").is_none(), "{update:#}");
+    assert!(update.get("networkConfiguration").is_none(), "{update:#}");
+    assert_eq!(
+        update["capacityProviderStrategy"].as_array().map(Vec::len),
+        Some(2),
+        "{update:#}"
+    );
+    assert_eq!(
+        sent("RegisterTaskDefinition").len(),
+        registered_before,
+        "a strategy is the service's: no new revision"
     );
 }

@@ -1,11 +1,13 @@
 //! The rules of `todo_fargate_service` that span attributes (each single attribute's rules are
 //! validators on its schema attribute): Fargate's cpu/memory pairs, secrets that need an
-//! execution role, a log stream prefix that needs a log group.
+//! execution role, a log stream prefix that needs a log group; and, in `validate_containers`,
+//! the rules across the task's containers and its placement.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::validate_containers::validate_containers;
 use crate::plugin::model::from_value;
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics, Known, Value};
 
@@ -37,7 +39,7 @@ struct CrossAttributeConfig {
 
 /// Checks the rules across attributes of a configuration.
 pub fn validate_config(config: &Value) -> Diagnostics {
-    let mut diagnostics = Diagnostics::new();
+    let mut diagnostics = validate_containers(config);
     let Ok(config) = from_value::<CrossAttributeConfig>(config) else {
         // Only a number that is not whole fails to read here (cpu, memory), and the attributes'
         // own validators report that.

@@ -72,3 +72,68 @@ run "rejects_a_bad_environment_name" {
   }
   expect_failures = [var.environment]
 }
+
+run "sidecars_and_fargate_spot" {
+  variables {
+    log_configuration = {
+      log_driver = "awsfirelens"
+      options    = { Name = "cloudwatch_logs", region = "us-east-1", log_group_name = "/ecs/todo" }
+    }
+    container_depends_on = [{ container_name = "log_router", condition = "START" }]
+    health_check         = { command = ["CMD-SHELL", "wget -qO- http://localhost:3000/health || exit 1"] }
+    sidecars = [{
+      name                   = "log_router"
+      image                  = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+      essential              = true
+      memory                 = 128
+      firelens_configuration = { type = "fluentbit" }
+    }]
+    capacity_provider_strategy = [
+      { capacity_provider = "FARGATE", base = 1 },
+      { capacity_provider = "FARGATE_SPOT", weight = 1 },
+    ]
+  }
+  assert {
+    condition     = output.sidecar_images == { log_router = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable" }
+    error_message = "the log router runs beside the application"
+  }
+  assert {
+    condition     = length(todo_fargate_service.this.capacity_provider_strategy) == 2
+    error_message = "the service runs on the FARGATE / FARGATE_SPOT strategy"
+  }
+}
+
+run "a_new_tag_moves_only_the_application_image" {
+  variables {
+    image_tag = "5d6e7f8"
+    log_configuration = {
+      log_driver = "awsfirelens"
+      options    = { Name = "cloudwatch_logs", region = "us-east-1", log_group_name = "/ecs/todo" }
+    }
+    container_depends_on = [{ container_name = "log_router", condition = "START" }]
+    health_check         = { command = ["CMD-SHELL", "wget -qO- http://localhost:3000/health || exit 1"] }
+    sidecars = [{
+      name                   = "log_router"
+      image                  = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+      essential              = true
+      memory                 = 128
+      firelens_configuration = { type = "fluentbit" }
+    }]
+    capacity_provider_strategy = [
+      { capacity_provider = "FARGATE", base = 1 },
+      { capacity_provider = "FARGATE_SPOT", weight = 1 },
+    ]
+  }
+  assert {
+    condition     = output.image == "ghcr.io/acme/todo-service:5d6e7f8"
+    error_message = "the new tag must be deployed"
+  }
+  assert {
+    condition     = output.sidecar_images == run.sidecars_and_fargate_spot.sidecar_images
+    error_message = "a new tag must not move a sidecar's image"
+  }
+  assert {
+    condition     = output.service_arn == run.sidecars_and_fargate_spot.service_arn
+    error_message = "a new tag must not replace the service"
+  }
+}
