@@ -43,8 +43,15 @@ data "todo_ecr_image" "release" {
   image_tag       = var.image_tag
 }
 
+# The cluster offers both capacity providers; services pick theirs with a strategy.
 resource "todo_ecs_cluster" "main" {
-  name = "todo-production"
+  name               = "todo-production"
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
 }
 
 locals {
