@@ -1,0 +1,159 @@
+//! The state of `todo_fargate_service` from answers already received, so that no call is made
+//! for what is known (issue 11): the service as the last write or the rollout wait's last poll
+//! answered it, the task definition as RegisterTaskDefinition answered it, and, where the
+//! service still runs the revision the prior state records, that state's task definition
+//! attributes (a registered revision never changes, so reading it again tells nothing new).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{Service, TaskDefinition};
+
+use super::find::RemoteService;
+use super::flatten::flatten_service;
+use super::model::ServiceModel;
+use crate::plugin::Known;
+use crate::provider::tags;
+
+/// `state`, flattened from a service that runs the revision `prior` records, with every
+/// attribute that comes from the task definition taken from `prior`.
+///
+/// The destructuring below names every attribute of the model on purpose: a new attribute does
+/// not compile until it is sorted into those of the task definition (copied from `prior`) or
+/// those of the service and of Terraform's own state (kept from `state`).
+pub fn with_revision_of(state: ServiceModel, prior: &ServiceModel) -> ServiceModel {
+    let ServiceModel {
+        // The task definition's.
+        family,
+        repository_url,
+        image_tag,
+        pin_digest,
+        image,
+        image_digest,
+        container_name,
+        container_port,
+        cpu,
+        memory,
+        cpu_architecture,
+        environment,
+        secrets,
+        command,
+        log_group,
+        log_stream_prefix,
+        execution_role_arn,
+        task_role_arn,
+        task_definition_revision,
+        // The service's, or only Terraform's.
+        id: _,
+        name: _,
+        cluster: _,
+        desired_count: _,
+        subnets: _,
+        security_groups: _,
+        assign_public_ip: _,
+        health_check_grace_period_seconds: _,
+        deployment_minimum_healthy_percent: _,
+        deployment_maximum_percent: _,
+        propagate_tags: _,
+        enable_execute_command: _,
+        platform_version: _,
+        wait_for_steady_state: _,
+        tags: _,
+        tags_all: _,
+        arn: _,
+        task_definition_arn: _,
+        load_balancer: _,
+        deployment_circuit_breaker: _,
+        timeouts: _,
+    } = prior.clone();
+    ServiceModel {
+        family,
+        repository_url,
+        image_tag,
+        pin_digest,
+        image,
+        image_digest,
+        container_name,
+        container_port,
+        cpu,
+        memory,
+        cpu_architecture,
+        environment,
+        secrets,
+        command,
+        log_group,
+        log_stream_prefix,
+        execution_role_arn,
+        task_role_arn,
+        task_definition_revision,
+        ..state
+    }
+}
+
+/// Whether `service` runs the revision `recorded` names (a known ARN).
+pub fn runs_recorded_revision(service: &Service, recorded: &Known<String>) -> bool {
+    matches!(recorded, Known::Value(arn) if service.task_definition() == Some(arn.as_str()))
+}
+
+/// The state of a service as a refresh sees it when it still runs the revision `prior`
+/// records: the service from DescribeServices, the task definition attributes from `prior`.
+pub fn refreshed(
+    service: Service,
+    prior: &ServiceModel,
+    default_tags: &BTreeMap<String, String>,
+) -> ServiceModel {
+    let remote = RemoteService {
+        service,
+        task_definition: None,
+    };
+    let state = flatten_service(&remote, Some(prior), &prior.cluster, default_tags);
+    with_revision_of(state, prior)
+}
+
+/// What the writes of a create or update answered.
+#[derive(Debug, Default)]
+pub struct Answers {
+    /// The service as CreateService or UpdateService answered it, then as the rollout wait's
+    /// last poll did; `None` when no such call was sent, or its answer was lost.
+    pub service: Option<Box<Service>>,
+    /// The revision RegisterTaskDefinition answered, when this apply registered one.
+    pub task_definition: Option<Box<TaskDefinition>>,
+}
+
+/// The state after a create or update whose every write answered, from those answers: the
+/// service, the revision it runs (this apply's registration, or the one `prior` records) and
+/// the tags `tags_all` it was given (a write's answer may omit tags, or a later read serve
+/// older ones). `None` when the answers do not tell: the service is then read back.
+pub fn after_writes(
+    answers: Answers,
+    planned: &ServiceModel,
+    prior: Option<&ServiceModel>,
+    tags_all: &BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+) -> Option<ServiceModel> {
+    let mut service = *answers.service?;
+    service.tags = tags::ecs_tags(tags_all).or_else(|| Some(Vec::new()));
+    let runs = service.task_definition().map(str::to_owned);
+    let registered = answers.task_definition.filter(|td| {
+        td.task_definition_arn().is_some() && td.task_definition_arn() == runs.as_deref()
+    });
+    if let Some(task_definition) = registered {
+        let remote = RemoteService {
+            service,
+            task_definition: Some(*task_definition),
+        };
+        return Some(flatten_service(
+            &remote,
+            Some(planned),
+            &planned.cluster,
+            default_tags,
+        ));
+    }
+    let prior =
+        prior.filter(|prior| runs_recorded_revision(&service, &prior.task_definition_arn))?;
+    let remote = RemoteService {
+        service,
+        task_definition: None,
+    };
+    let state = flatten_service(&remote, Some(planned), &planned.cluster, default_tags);
+    Some(with_revision_of(state, prior))
+}
