@@ -341,49 +341,60 @@ def _method(ctx, local, aws):
 
 
 CALLS_EXPLAINED = """\
-Each call a command makes is either a write (the change itself) or a read whose answer nothing
-else gives. Read-backs after a write are made only when the write's outcome is not known (a lost
-answer, a 5xx, a time-out, Ctrl-C: then the object must be looked at before the state is
-written, as issue 9 requires); after a clear answer, the state is built from what was sent and
-what ECR or ECS answered, which is also more correct than a read that eventual consistency may
-serve stale.
+Every call is either a write (the change itself) or a read whose answer nothing else gives.
+After a write that answered, the state is built from what was sent and what AWS answered (an
+answer to a create or update is authoritative, where a read right after it may be served stale
+by ECR's and ECS's eventually consistent reads). An object is read back only when an answer is
+missing: a lost answer, a 5xx, a time-out, Ctrl-C during a wait, a wait that failed; then it
+must be looked at before the state is written, as the failure rules in the README require.
 
 **`todo_ecr_repository`**
 
-- *Refresh* (plan, and the refresh before apply and destroy): `ecr:DescribeRepositories`
-  (existence, ARN, URL, registry, tag mutability and its exclusion filters, scanning,
-  encryption), `ecr:GetLifecyclePolicy` (`lifecycle_policy` / `keep_images`: not in
-  DescribeRepositories' answer) and `ecr:ListTagsForResource` (`tags` / `tags_all`: neither).
-  Each carries attributes that can change outside Terraform and must show as drift, so none can
-  go. DescribeRepositories takes many names, but Terraform reads each resource in its own call,
-  and one missing name fails the whole batch, so one call per repository stays.
-- *Create*: `ecr:CreateRepository` (its answer is the repository; the tags are those it was
-  sent), plus `ecr:PutLifecyclePolicy` when a lifecycle policy is configured. No read-back.
-- *Update*: only the `ecr:Put*` call of each setting that changed, and `ecr:TagResource` /
-  `ecr:UntagResource` for the tags that changed (computed from the refreshed `tags_all`). No
-  read-back: the state is the plan.
-- *Destroy*: `ecr:DeleteRepository`.
+- *Refresh* (plan and apply with refresh on, and the refresh before destroy): 3 calls, each
+  carrying attributes that can change outside Terraform and must show as drift.
+  `ecr:DescribeRepositories`: existence, ARN, URL, registry, tag mutability and its exclusion
+  filters, scanning, encryption. `ecr:GetLifecyclePolicy`: `lifecycle_policy` / `keep_images`,
+  which DescribeRepositories does not return (a policy added outside Terraform must show, so it
+  is read even when none is configured). `ecr:ListTagsForResource`: `tags` / `tags_all`, which
+  neither returns. DescribeRepositories takes many names, but Terraform reads each resource in
+  its own call, and one missing name fails the whole batch; `-refresh=false` skips all three.
+- *Create*: `ecr:CreateRepository`, whose answer is the repository (the tags are the ones it
+  was sent); `ecr:PutLifecyclePolicy` too when a policy is configured (its answer is the policy).
+  Nothing is read back (was: DescribeRepositories, GetLifecyclePolicy, ListTagsForResource).
+- *Update*: one `ecr:Put*` per setting that changed, `ecr:UntagResource` / `ecr:TagResource`
+  for the tags that changed, diffed from the refreshed `tags_all` as terraform-provider-aws
+  does (was: ListTagsForResource first); the state is the plan, nothing is read back (was: 3).
+- *Destroy*: `ecr:DeleteRepository`, after Terraform's refresh.
 
 **`todo_fargate_service`**
 
-- *Refresh*: `ecs:DescribeServices` (with tags). `ecs:DescribeTaskDefinition` only when the
-  service runs another revision than the state records: a revision never changes once
-  registered, so the same ARN means the same container settings. With `pin_digest`, also
-  `ecr:DescribeImages` to record where the tag points now (for the next plan).
-- *Plan* (`terraform plan`, and the plan Terraform makes again during apply): `ecr:DescribeImages`
-  when the image changes, so that a tag never pushed is refused before anything changes; each of
-  the two plans may be the last look before the apply (a saved plan can be applied much later).
-- *Create*: `ecs:RegisterTaskDefinition` (its answer is the revision the state records),
-  `ecs:CreateService`, and the rollout wait's `ecs:DescribeServices` polls (at least one: the
-  deployment must be seen to complete); the wait's last answer is the state, with the tags that
-  were sent. Without `wait_for_steady_state`, CreateService's own answer is the state. The apply
-  asks ECR again only with `pin_digest` (to resolve the digest to deploy) or when a new revision
-  reuses an unchanged image that no plan checked.
-- *Update*: `ecs:RegisterTaskDefinition` when the revision changes, `ecs:UpdateService` with
-  what changed, `ecs:TagResource` / `ecs:UntagResource` when the tags changed, and the rollout
-  polls. A change that keeps the revision reuses the prior state's task definition attributes.
-- *Destroy*: `ecs:DeleteService` with `force` (it drains the tasks itself, so no
-  `UpdateService` to zero first, and its answer or error says whether the service is still
-  there, so no DescribeServices first), `ecs:DeregisterTaskDefinition` for each revision the
-  resource registered, and the deletion wait's `ecs:DescribeServices` polls until ECS reports it
-  INACTIVE (skipped when DeleteService already answers INACTIVE)."""
+- *Refresh*: `ecs:DescribeServices` (with tags): every attribute of the service itself. A task
+  definition revision never changes once registered, so while the service runs the revision
+  the state records, its container attributes are the recorded ones;
+  `ecs:DescribeTaskDefinition` only when the service runs another revision (deployed outside
+  Terraform, or rolled back), which is what shows that drift. With `pin_digest`, also
+  `ecr:DescribeImages`, to record where the tag points now for the next plan.
+- *Plan*: `ecr:DescribeImages` when the image (repository, tag, pinning) changes, so that a tag
+  never pushed is refused before anything changes. Terraform plans twice per apply: the plan
+  shown, and the plan it makes again in the apply's own provider process just before
+  ApplyResourceChange (`terraform apply` of a saved plan too, maybe hours later); each checks, so
+  the apply itself does not (was: a third DescribeImages). The apply asks ECR only where no plan
+  did: with `pin_digest` (the digest to deploy, and whether the tag moved since the plan) and
+  for a new revision of an unchanged tag (an environment change, say).
+- *Create*: `ecs:RegisterTaskDefinition` (its answer is the revision), `ecs:CreateService`, and
+  the rollout wait's `ecs:DescribeServices` polls: at least one, since the deployment must be
+  seen to complete (on AWS CreateService always answers IN_PROGRESS), and the poll that ends the
+  wait is the state (was: DescribeServices and DescribeTaskDefinition after it). Without
+  `wait_for_steady_state`, CreateService's answer is the state.
+- *Update* (new `image_tag`): `ecs:RegisterTaskDefinition`, `ecs:UpdateService` with only what
+  changed, and the rollout polls; `ecs:TagResource` / `ecs:UntagResource` only when the tags
+  changed, diffed from the refreshed `tags_all` (was: a DescribeServices for the tags on every
+  update). A change that keeps the revision (a scale change) keeps the recorded task definition
+  attributes: no DescribeTaskDefinition.
+- *Destroy*: `ecs:DeleteService` with `force`, which lets ECS stop the tasks itself (was:
+  UpdateService to zero tasks first) and whose answer or error says where the service stands
+  (was: DescribeServices first); `ecs:DeregisterTaskDefinition` for each revision the resource
+  registered (here 2 after the update: v1's and v2's), then the deletion wait's
+  `ecs:DescribeServices` polls while ECS reports it DRAINING; none when DeleteService answers
+  INACTIVE, as ministack does at once. On AWS the service drains first, so at least one poll.
+"""
