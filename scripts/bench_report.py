@@ -360,10 +360,10 @@ must be looked at before the state is written, as the failure rules in the READM
   its own call, and one missing name fails the whole batch; `-refresh=false` skips all three.
 - *Create*: `ecr:CreateRepository`, whose answer is the repository (the tags are the ones it
   was sent); `ecr:PutLifecyclePolicy` too when a policy is configured (its answer is the policy).
-  Nothing is read back (was: DescribeRepositories, GetLifecyclePolicy, ListTagsForResource).
+  Nothing is read back (no longer: DescribeRepositories, GetLifecyclePolicy, ListTagsForResource).
 - *Update*: one `ecr:Put*` per setting that changed, `ecr:UntagResource` / `ecr:TagResource`
   for the tags that changed, diffed from the refreshed `tags_all` as terraform-provider-aws
-  does (was: ListTagsForResource first); the state is the plan, nothing is read back (was: 3).
+  does (no longer: ListTagsForResource first); the state is the plan, nothing is read back (no longer: the three reads of a refresh).
 - *Destroy*: `ecr:DeleteRepository`, after Terraform's refresh.
 
 **`todo_fargate_service`**
@@ -376,24 +376,25 @@ must be looked at before the state is written, as the failure rules in the READM
   `ecr:DescribeImages`, to record where the tag points now for the next plan.
 - *Plan*: `ecr:DescribeImages` when the image (repository, tag, pinning) changes, so that a tag
   never pushed is refused before anything changes. Terraform plans twice per apply: the plan
-  shown, and the plan it makes again in the apply's own provider process just before
-  ApplyResourceChange (`terraform apply` of a saved plan too, maybe hours later); each checks, so
-  the apply itself does not (was: a third DescribeImages). The apply asks ECR only where no plan
+  it shows, and the plan it makes again in the apply's own provider process right before
+  ApplyResourceChange (also when it applies a saved plan, maybe hours later). The first refuses
+  the tag early, the second is the last look before anything changes, so the apply itself does
+  not look again (no longer: a third DescribeImages). The apply asks ECR only where no plan
   did: with `pin_digest` (the digest to deploy, and whether the tag moved since the plan) and
   for a new revision of an unchanged tag (an environment change, say).
 - *Create*: `ecs:RegisterTaskDefinition` (its answer is the revision), `ecs:CreateService`, and
   the rollout wait's `ecs:DescribeServices` polls: at least one, since the deployment must be
   seen to complete (on AWS CreateService always answers IN_PROGRESS), and the poll that ends the
-  wait is the state (was: DescribeServices and DescribeTaskDefinition after it). Without
+  wait is the state (no longer: DescribeServices and DescribeTaskDefinition after it). Without
   `wait_for_steady_state`, CreateService's answer is the state.
 - *Update* (new `image_tag`): `ecs:RegisterTaskDefinition`, `ecs:UpdateService` with only what
   changed, and the rollout polls; `ecs:TagResource` / `ecs:UntagResource` only when the tags
-  changed, diffed from the refreshed `tags_all` (was: a DescribeServices for the tags on every
+  changed, diffed from the refreshed `tags_all` (no longer: a DescribeServices for the tags on every
   update). A change that keeps the revision (a scale change) keeps the recorded task definition
   attributes: no DescribeTaskDefinition.
-- *Destroy*: `ecs:DeleteService` with `force`, which lets ECS stop the tasks itself (was:
+- *Destroy*: `ecs:DeleteService` with `force`, which lets ECS stop the tasks itself (no longer:
   UpdateService to zero tasks first) and whose answer or error says where the service stands
-  (was: DescribeServices first); `ecs:DeregisterTaskDefinition` for each revision the resource
+  (no longer: DescribeServices first); `ecs:DeregisterTaskDefinition` for each revision the resource
   registered (here 2 after the update: v1's and v2's), then the deletion wait's
   `ecs:DescribeServices` polls while ECS reports it DRAINING; none when DeleteService answers
   INACTIVE, as ministack does at once. On AWS the service drains first, so at least one poll.
