@@ -3,16 +3,74 @@
 //! answered it, the task definition as RegisterTaskDefinition answered it, and, where the
 //! service still runs the revision the prior state records, that state's task definition
 //! attributes (a registered revision never changes, so reading it again tells nothing new).
+//!
+//! A refresh trusts the recorded attributes only when this provider build read them from that
+//! revision itself: the private state records which revision that was and which build read it
+//! ([`ReadRevision`]). A state written by another build (an upgrade may add attributes that
+//! come from the task definition) has its revision read again, once.
 
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
 
 use aws_sdk_ecs::types::{Service, TaskDefinition};
+use serde::{Deserialize, Serialize};
 
 use super::find::RemoteService;
 use super::flatten::flatten_service;
 use super::model::ServiceModel;
-use crate::plugin::Known;
+use super::schema;
+use crate::plugin::{Known, Private};
 use crate::provider::tags;
+
+/// The private state key of [`ReadRevision`].
+const READ_REVISION_KEY: &str = "read_revision";
+
+/// Which revision the state's task definition attributes were read from, and by which provider
+/// build.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ReadRevision {
+    /// The task definition revision's ARN.
+    pub task_definition_arn: String,
+    /// The provider build that read it ([`build_fingerprint`]).
+    pub build: String,
+}
+
+impl ReadRevision {
+    /// Records in `private` that this build read the state's task definition attributes from
+    /// the revision `arn`.
+    pub fn record(arn: &str, private: &mut Private) {
+        let read = ReadRevision {
+            task_definition_arn: arn.to_owned(),
+            build: build_fingerprint().to_owned(),
+        };
+        if let Err(error) = private.set(READ_REVISION_KEY, &read) {
+            // Without the record the next refresh reads the revision again: only a call more.
+            tracing::warn!(%error, "cannot record the revision read");
+        }
+    }
+
+    /// Whether `private` says this build read the state's task definition attributes from the
+    /// revision `arn`.
+    pub fn recorded(private: &Private, arn: &str) -> bool {
+        let read: Option<ReadRevision> = private.get(READ_REVISION_KEY).ok().flatten();
+        read.is_some_and(|read| {
+            read.task_definition_arn == arn && read.build == build_fingerprint()
+        })
+    }
+}
+
+/// This provider build: its version and a hash of the resource's schema. Another build may
+/// flatten a task definition into other attributes, so what it recorded is not trusted. (The
+/// hash may also differ between Rust versions: then a revision is read once more, no harm.)
+pub fn build_fingerprint() -> &'static str {
+    static FINGERPRINT: OnceLock<String> = OnceLock::new();
+    FINGERPRINT.get_or_init(|| {
+        let mut hasher = DefaultHasher::new();
+        format!("{:?}", schema::schema().value_type()).hash(&mut hasher);
+        format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), hasher.finish())
+    })
+}
 
 /// `state`, flattened from a service that runs the revision `prior` records, with every
 /// attribute that comes from the task definition taken from `prior`.
@@ -89,9 +147,19 @@ pub fn with_revision_of(state: ServiceModel, prior: &ServiceModel) -> ServiceMod
     }
 }
 
-/// Whether `service` runs the revision `recorded` names (a known ARN).
-pub fn runs_recorded_revision(service: &Service, recorded: &Known<String>) -> bool {
-    matches!(recorded, Known::Value(arn) if service.task_definition() == Some(arn.as_str()))
+/// Whether `service` runs the revision the state records (`recorded`, a known ARN), and this
+/// build read the state's task definition attributes from that revision (`private`).
+pub fn runs_recorded_revision(
+    service: &Service,
+    recorded: &Known<String>,
+    private: &Private,
+) -> bool {
+    match recorded {
+        Known::Value(arn) => {
+            service.task_definition() == Some(arn.as_str()) && ReadRevision::recorded(private, arn)
+        }
+        _ => false,
+    }
 }
 
 /// The state of a service as a refresh sees it when it still runs the revision `prior`
@@ -119,17 +187,28 @@ pub struct Answers {
     pub task_definition: Option<Box<TaskDefinition>>,
 }
 
+/// A state built from answers.
+#[derive(Debug)]
+pub struct AnsweredState {
+    /// The state.
+    pub state: ServiceModel,
+    /// Whether its task definition attributes come from a revision ECS answered (to record as
+    /// [`ReadRevision`]), not from the prior state.
+    pub revision_answered: bool,
+}
+
 /// The state after a create or update whose every write answered, from those answers: the
-/// service, the revision it runs (this apply's registration, or the one `prior` records) and
-/// the tags `tags_all` it was given (a write's answer may omit tags, or a later read serve
-/// older ones). `None` when the answers do not tell: the service is then read back.
+/// service, the revision it runs (this apply's registration, or the one `prior` records, whose
+/// attributes the plan kept) and the tags `tags_all` it was given (a write's answer may omit
+/// tags, or a later read serve older ones). `None` when the answers do not tell: the service is
+/// then read back.
 pub fn after_writes(
     answers: Answers,
     planned: &ServiceModel,
     prior: Option<&ServiceModel>,
     tags_all: &BTreeMap<String, String>,
     default_tags: &BTreeMap<String, String>,
-) -> Option<ServiceModel> {
+) -> Option<AnsweredState> {
     let mut service = *answers.service?;
     service.tags = tags::ecs_tags(tags_all).or_else(|| Some(Vec::new()));
     let runs = service.task_definition().map(str::to_owned);
@@ -141,19 +220,22 @@ pub fn after_writes(
             service,
             task_definition: Some(*task_definition),
         };
-        return Some(flatten_service(
-            &remote,
-            Some(planned),
-            &planned.cluster,
-            default_tags,
-        ));
+        let state = flatten_service(&remote, Some(planned), &planned.cluster, default_tags);
+        return Some(AnsweredState {
+            state,
+            revision_answered: true,
+        });
     }
-    let prior =
-        prior.filter(|prior| runs_recorded_revision(&service, &prior.task_definition_arn))?;
+    let prior = prior.filter(|prior| {
+        matches!(&prior.task_definition_arn, Known::Value(arn) if Some(arn.as_str()) == runs.as_deref())
+    })?;
     let remote = RemoteService {
         service,
         task_definition: None,
     };
     let state = flatten_service(&remote, Some(planned), &planned.cluster, default_tags);
-    Some(with_revision_of(state, prior))
+    Some(AnsweredState {
+        state: with_revision_of(state, prior),
+        revision_answered: false,
+    })
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::model::ServiceModel;
-use super::{FargateService, schema};
+use super::{FargateService, answered, schema};
 use crate::plugin::model::{conform, from_value};
 use crate::plugin::{Applied, CallContext, Known, Private, Resource, Value};
 use crate::provider::ClientSlot;
@@ -200,6 +200,9 @@ async fn a_create_sends_its_writes_and_the_rollout_poll_and_reads_nothing_back()
         ]
     );
     assert_eq!(state, model(&recorded("v2", TD2, 2, true)));
+    // The next refresh trusts what RegisterTaskDefinition answered.
+    let private = applied.private.unwrap_or_default();
+    assert!(answered::ReadRevision::recorded(&private, TD2));
 }
 
 #[tokio::test]
@@ -216,11 +219,18 @@ async fn a_create_without_the_wait_records_create_services_answer() {
     assert_eq!(state, model(&recorded("v2", TD2, 2, false)));
 }
 
+/// The private state of a service whose task definition attributes this build read from `td`.
+fn read_from(td: &str) -> Private {
+    let mut private = Private::default();
+    answered::ReadRevision::record(td, &mut private);
+    Private::from_bytes(&private.to_bytes())
+}
+
 #[tokio::test]
 async fn a_refresh_of_the_recorded_revision_is_one_call_and_still_sees_drift() {
     let (fake, resource) = fake_ecs().await;
     let prior = recorded("v1", TD1, 1, true);
-    let mut private = Private::default();
+    let mut private = read_from(TD1);
     let refreshed = resource
         .read(&prior, &mut private, &CallContext::default())
         .await
@@ -266,26 +276,36 @@ async fn a_refresh_of_another_revision_reads_its_task_definition() {
 async fn the_recorded_revision_reads_the_same_as_its_task_definition() {
     // What a refresh that skips DescribeTaskDefinition records is what one that makes it does.
     let prior = recorded("v1", TD1, 1, true);
-    let read = |state: Value| async move {
-        let (fake, resource) = fake_ecs().await;
-        let refreshed = resource
-            .read(&state, &mut Private::default(), &CallContext::default())
-            .await
-            .unwrap_or_else(|d| panic!("{d:?}"))
-            .map(|state| model(&state));
-        (refreshed, operations(&fake).len())
+    let read = |mut private: Private| {
+        let prior = prior.clone();
+        async move {
+            let (fake, resource) = fake_ecs().await;
+            let refreshed = resource
+                .read(&prior, &mut private, &CallContext::default())
+                .await
+                .unwrap_or_else(|d| panic!("{d:?}"))
+                .map(|state| model(&state));
+            (refreshed, operations(&fake).len(), private)
+        }
     };
-    let (skipped, calls) = read(prior.clone()).await;
+    let (skipped, calls, _) = read(read_from(TD1)).await;
     assert_eq!(calls, 1);
-    // A state that records no revision: the task definition is read.
-    let mut unrecorded = prior.clone();
-    if let Value::Object(attributes) = &mut unrecorded {
-        attributes.insert("task_definition_arn".into(), Value::Null);
-    }
-    let (described, calls) = read(unrecorded).await;
+    // Written by another build (or before the record existed): the revision is read, and
+    // recorded, so the next refresh is one call again.
+    let (described, calls, private) = read(Private::default()).await;
     assert_eq!(calls, 2);
     assert_eq!(described, Some(model(&prior)), "the fixture is consistent");
     assert_eq!(skipped, described);
+    assert!(answered::ReadRevision::recorded(&private, TD1));
+    let (_, calls, _) = read(private).await;
+    assert_eq!(calls, 1);
+    let mut other_build = Private::default();
+    let stale = serde_json::json!({"task_definition_arn": TD1, "build": "0.0.0-0"});
+    other_build
+        .set("read_revision", &stale)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, calls, _) = read(other_build).await;
+    assert_eq!(calls, 2);
 }
 
 #[tokio::test]

@@ -120,13 +120,14 @@ async fn state_after_change(
 /// last poll, else the write's own answer), or, when they do not tell (a wait that failed or
 /// was stopped, an answer that was lost), as a read-back finds it; `fallback` is recorded when
 /// it cannot be read back. `prior` is the state an update started from, `None` for a create.
+/// `private` gets the [`answered::ReadRevision`] of a state flattened from a task definition.
 async fn finish_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
     prior: Option<&ServiceModel>,
     mut answers: Answers,
     fallback: Value,
-    mut diagnostics: Diagnostics,
+    (mut diagnostics, mut private): (Diagnostics, Private),
     ctx: &CallContext,
 ) -> Applied {
     let operation = match prior {
@@ -145,12 +146,20 @@ async fn finish_rollout(
     }
     let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let known = answered::after_writes(answers, planned, prior, &tags_all, &clients.default_tags);
+    // A read-back reads the revision the service runs; an answer may keep the prior's.
+    let revision_read = known.as_ref().is_none_or(|known| known.revision_answered);
     let state = match known {
-        Some(model) => to_value(&model).map(Some).map_err(Diagnostics::from),
+        Some(known) => to_value(&known.state).map(Some).map_err(Diagnostics::from),
         None => state_after_change(clients, planned, operation).await,
     };
-    match state {
-        Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
+    let applied = match state {
+        Ok(Some(state)) => {
+            let arn = state.attr("task_definition_arn").and_then(Value::as_str);
+            if let Some(arn) = arn.filter(|_| revision_read) {
+                answered::ReadRevision::record(arn, &mut private);
+            }
+            Applied::failed(Some(state), diagnostics)
+        }
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
                 "Service vanished",
@@ -162,7 +171,8 @@ async fn finish_rollout(
             diagnostics.extend(d);
             Applied::failed(Some(fallback), diagnostics)
         }
-    }
+    };
+    applied.with_private(private)
 }
 
 /// A failed update: records the service as AWS now reports it (the prior state as a
@@ -465,11 +475,11 @@ impl Resource for FargateService {
                 task_definition: Some(task_definition),
             };
             // On the heap: the rollout wait's future is deep, and a test's thread stack small.
+            let outcome = (warnings, private);
             Box::pin(finish_rollout(
-                clients, &planned, None, answers, fallback, warnings, ctx,
+                clients, &planned, None, answers, fallback, outcome, ctx,
             ))
             .await
-            .with_private(private)
         })
         .await
     }
@@ -498,14 +508,20 @@ impl Resource for FargateService {
             return Ok(None);
         };
         // A registered revision never changes: the one the state records needs no reading.
-        if answered::runs_recorded_revision(&service, &state.task_definition_arn) {
+        if answered::runs_recorded_revision(&service, &state.task_definition_arn, private) {
             let refreshed = answered::refreshed(service, &state, &clients.default_tags);
             return Ok(Some(to_value(&refreshed)?));
         }
-        let remote = with_task_definition(clients, service, ctx).await;
-        state_of(remote.map(Some), summary, |remote| {
-            flatten_service(remote, Some(&state), &state.cluster, &clients.default_tags)
-        })
+        let remote = match with_task_definition(clients, service, ctx).await {
+            Ok(remote) => remote,
+            Err(error) => return Err(error.diagnostic(summary).into()),
+        };
+        if let Some(arn) = remote.service.task_definition() {
+            answered::ReadRevision::record(arn, private);
+        }
+        let refreshed =
+            flatten_service(&remote, Some(&state), &state.cluster, &clients.default_tags);
+        Ok(Some(to_value(&refreshed)?))
     }
 
     async fn update(
@@ -618,11 +634,10 @@ impl Resource for FargateService {
             Some(&prior),
             answers,
             prior_value.clone(),
-            warnings,
+            (warnings, private),
             ctx,
         ))
         .await
-        .with_private(private)
     }
 
     async fn delete(
@@ -704,7 +719,12 @@ impl Resource for FargateService {
             |remote| flatten_service(remote, None, cluster, &clients.default_tags),
         )?;
         // It owns no revision yet: the one it runs was registered by someone else.
-        imported.private = RegisteredRevisions::default().store(Private::default());
+        let mut private = RegisteredRevisions::default().store(Private::default());
+        let read = imported.state.attr("task_definition_arn");
+        if let Some(arn) = read.and_then(Value::as_str) {
+            answered::ReadRevision::record(arn, &mut private);
+        }
+        imported.private = private;
         Ok(imported)
     }
 
