@@ -372,8 +372,11 @@ must be looked at before the state is written, as the failure rules in the READM
   definition revision never changes once registered, so while the service runs the revision
   the state records, its container attributes are the recorded ones;
   `ecs:DescribeTaskDefinition` only when the service runs another revision (deployed outside
-  Terraform, or rolled back), which is what shows that drift. With `pin_digest`, also
-  `ecr:DescribeImages`, to record where the tag points now for the next plan.
+  Terraform, or rolled back), which is what shows that drift, or when the state's container
+  attributes were not read by this provider build (its private state records which revision
+  they were read from and by which build: after an upgrade or an import, once). With
+  `pin_digest`, also `ecr:DescribeImages`, to record where the tag points now for the next
+  plan.
 - *Plan*: `ecr:DescribeImages` when the image (repository, tag, pinning) changes, so that a tag
   never pushed is refused before anything changes. Terraform plans twice per apply: the plan
   it shows, and the plan it makes again in the apply's own provider process right before
