@@ -308,8 +308,7 @@ def _method(ctx, local, aws):
         "`PLUGIN_PROTOCOL_VERSIONS=6` and `PLUGIN_CLIENT_CERT` (a self-signed P-521 certificate "
         "made with `openssl`, as Terraform's is), timed from spawn until its first stdout line "
         "(checked to be a `1|6|…` line with the server certificate), then killed; one warm-up.",
-        "**Binary**: `target/release/terraform-provider-todo`, and a copy passed through `strip` "
-        "(1 MB = 10^6 bytes).",
+        f"**Binary**: `{ctx.provider}`, and a copy passed through `strip` (1 MB = 10^6 bytes).",
     ]
     if local is None:
         items = items[:1]
