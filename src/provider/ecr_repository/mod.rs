@@ -327,7 +327,8 @@ impl Resource for EcrRepository {
         // What CreateRepository answered: `None` after a failed call, whose repository (if it
         // turns out ours) is read back.
         let mut answered = None;
-        match create_repository(clients, &planned, ctx).await {
+        // Each step's future on the heap: they are large (the SDK's), and a test's stack small.
+        match Box::pin(create_repository(clients, &planned, ctx)).await {
             Ok(created) => answered = Some(created),
             Err(error) => {
                 let mut diagnostic = error.diagnostic("Cannot create ECR repository");
@@ -337,7 +338,7 @@ impl Resource for EcrRepository {
                 // started is the one it created: the create goes on as if it had answered. Anything
                 // older belongs to someone else.
                 let ours = (already_exists || error.outcome_unknown())
-                    && created_since(clients, &planned, started).await;
+                    && Box::pin(created_since(clients, &planned, started)).await;
                 if !ours {
                     if already_exists {
                         diagnostic.detail.push_str(&format!(
@@ -362,7 +363,7 @@ impl Resource for EcrRepository {
             // A new repository has no policy: `Some(None)` is known, `None` is not.
             let lifecycle_policy = match lifecycle {
                 LifecycleSpec::None => Some(None),
-                _ => match put_lifecycle(clients, name, &lifecycle, ctx).await {
+                _ => match Box::pin(put_lifecycle(clients, name, &lifecycle, ctx)).await {
                     Ok(policy) => Some(policy),
                     Err(error) => {
                         diagnostics
@@ -384,9 +385,9 @@ impl Resource for EcrRepository {
                 Some(model) => to_value(&model).map(Some).map_err(Diagnostics::from),
                 None => {
                     let detached = CallContext::detached();
-                    let found = read_back(CREATE_VISIBILITY_GRACE, || {
+                    let found = Box::pin(read_back(CREATE_VISIBILITY_GRACE, || {
                         find_repository(clients, name, &detached)
-                    })
+                    }))
                     .await;
                     state_of(found, "Cannot read the new repository", |found| {
                         flatten_repository(found, Some(&planned), &clients.default_tags)

@@ -136,7 +136,8 @@ async fn finish_rollout(
     };
     if planned.waits_for_steady_state() {
         let deployment = primary_deployment(answers.service.as_deref());
-        match wait_for_rollout(clients, planned, operation, deployment.as_deref(), ctx).await {
+        let waiting = wait_for_rollout(clients, planned, operation, deployment.as_deref(), ctx);
+        match Box::pin(waiting).await {
             Ok(last) => answers.service = last.map(Box::new),
             Err(d) => {
                 diagnostics.push(d);
@@ -150,7 +151,7 @@ async fn finish_rollout(
     let revision_read = known.as_ref().is_none_or(|known| known.revision_answered);
     let state = match known {
         Some(known) => to_value(&known.state).map(Some).map_err(Diagnostics::from),
-        None => state_after_change(clients, planned, operation).await,
+        None => Box::pin(state_after_change(clients, planned, operation)).await,
     };
     let applied = match state {
         Ok(Some(state)) => {
@@ -428,7 +429,8 @@ impl Resource for FargateService {
         // A new service's image is new: the plan Terraform just made during apply checked it.
         let registering =
             register_revision(clients, &planned, true, &mut registered, &mut warnings, ctx);
-        let task_definition = match registering.await {
+        // Each step's future on the heap: they are large (the SDK's), and a test's stack small.
+        let task_definition = match Box::pin(registering).await {
             Ok(task_definition) => Box::new(task_definition),
             Err(d) => {
                 warnings.extend(d);
@@ -439,27 +441,29 @@ impl Resource for FargateService {
             .task_definition_arn()
             .unwrap_or_default()
             .to_owned();
-        let created = create_service(clients, &planned, &td_arn, ctx).await;
+        let created = Box::pin(create_service(clients, &planned, &td_arn, ctx)).await;
         let service = match created {
             Ok(service) => service,
-            Err(error) => match settle_failed_create(clients, &planned, &td_arn, &error).await {
-                FailedCreate::Created(warning, service) => {
-                    warnings.push(warning);
-                    Some(service)
+            Err(error) => {
+                match Box::pin(settle_failed_create(clients, &planned, &td_arn, &error)).await {
+                    FailedCreate::Created(warning, service) => {
+                        warnings.push(warning);
+                        Some(service)
+                    }
+                    FailedCreate::Unknown(diagnostic) => {
+                        warnings.push(diagnostic);
+                        let private = registered.store(Private::default());
+                        let state = Some(planned_value.unknowns_to_null());
+                        return Applied::failed(state, warnings).with_private(private);
+                    }
+                    FailedCreate::NotCreated(diagnostic) => {
+                        // Nothing may be orphaned: the revision registered for it goes too.
+                        deregister_owned(clients, &mut registered, &td_arn, ctx).await;
+                        warnings.push(diagnostic);
+                        return Applied::failed(None, warnings);
+                    }
                 }
-                FailedCreate::Unknown(diagnostic) => {
-                    warnings.push(diagnostic);
-                    let private = registered.store(Private::default());
-                    let state = Some(planned_value.unknowns_to_null());
-                    return Applied::failed(state, warnings).with_private(private);
-                }
-                FailedCreate::NotCreated(diagnostic) => {
-                    // Nothing may be orphaned: the revision registered for it goes too.
-                    deregister_owned(clients, &mut registered, &td_arn, ctx).await;
-                    warnings.push(diagnostic);
-                    return Applied::failed(None, warnings);
-                }
-            },
+            }
         };
         tracing::info!(service = %planned.name, "created ECS service");
         let private = registered.store(Private::default());
@@ -572,7 +576,7 @@ impl Resource for FargateService {
                 &mut warnings,
                 ctx,
             );
-            match registering.await {
+            match Box::pin(registering).await {
                 Ok(task_definition) => Some(Box::new(task_definition)),
                 Err(d) => {
                     warnings.extend(d);
@@ -586,14 +590,21 @@ impl Resource for FargateService {
             .as_ref()
             .and_then(|td| td.task_definition_arn())
             .map(str::to_owned);
-        let updated = update_service(clients, &prior, &planned, new_arn.clone(), ctx).await;
+        let updated = Box::pin(update_service(
+            clients,
+            &prior,
+            &planned,
+            new_arn.clone(),
+            ctx,
+        ))
+        .await;
         let service = match updated {
             Ok(service) => service,
             Err(error) => {
                 let new = new_arn.as_deref();
                 let failed =
                     failed_update(clients, &prior, prior_value, new, &mut registered, error);
-                let mut failed = failed.await;
+                let mut failed = Box::pin(failed).await;
                 warnings.extend(failed.diagnostics);
                 failed.diagnostics = warnings;
                 return failed.with_private(registered.store(private.clone()));
@@ -619,7 +630,7 @@ impl Resource for FargateService {
         .await;
         if let Err(error) = tagged {
             let failed = failed_update(clients, &prior, prior_value, None, &mut registered, error);
-            let mut failed = failed.await;
+            let mut failed = Box::pin(failed).await;
             warnings.extend(failed.diagnostics);
             failed.diagnostics = warnings;
             return failed.with_private(private);
