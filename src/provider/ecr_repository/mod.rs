@@ -3,6 +3,8 @@
 //! CRUD and import); the schema, model, finder, flatteners and lifecycle policy handling are
 //! its siblings.
 
+#[cfg(test)]
+mod calls_tests;
 mod find;
 mod flatten;
 mod lifecycle;
@@ -12,11 +14,12 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
+use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability, Repository};
 use aws_smithy_types::DateTime;
 
 use super::aws_error::{CallError, call};
@@ -26,12 +29,12 @@ use super::{
     CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, identity, imported, read_back,
     state_of, test_hooks, update_outcome,
 };
-use crate::plugin::model::from_value;
+use crate::plugin::model::{from_value, to_value};
 use crate::plugin::{
     Applied, AttributePath, CallContext, Diagnostic, Diagnostics, IdentitySchema, Imported, Known,
     Private, Resource, ResourcePlan, Schema, Value, after_create,
 };
-use find::find_repository;
+use find::{FoundRepository, find_repository};
 use flatten::flatten_repository;
 use lifecycle::LifecycleSpec;
 use model::{
@@ -106,32 +109,35 @@ fn check_config(config: &RepositoryConfig) -> Diagnostics {
     diags
 }
 
-/// Puts the lifecycle policy `lifecycle` asks for, or deletes the repository's policy.
+/// Puts the lifecycle policy `lifecycle` asks for, or deletes the repository's policy; returns
+/// the policy text now in force as ECR answered it (`None`: no policy).
 async fn put_lifecycle(
     clients: &AwsClients,
     name: &str,
     lifecycle: &LifecycleSpec,
     ctx: &CallContext,
-) -> Result<(), CallError> {
+) -> Result<Option<String>, CallError> {
     match lifecycle.policy_text() {
         Some(text) => {
             let request = clients
                 .ecr
                 .put_lifecycle_policy()
                 .repository_name(name)
-                .lifecycle_policy_text(text);
-            call(ctx, "ecr:PutLifecyclePolicy", request.send()).await?;
+                .lifecycle_policy_text(&text);
+            let output = call(ctx, "ecr:PutLifecyclePolicy", request.send()).await?;
+            Ok(Some(
+                output.lifecycle_policy_text().map_or(text, str::to_owned),
+            ))
         }
         None => {
             let request = clients.ecr.delete_lifecycle_policy().repository_name(name);
             match call(ctx, "ecr:DeleteLifecyclePolicy", request.send()).await {
-                Ok(_) => {}
-                Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => {}
-                Err(error) => return Err(error),
+                Ok(_) => Ok(None),
+                Err(error) if error.is(&["LifecyclePolicyNotFoundException"]) => Ok(None),
+                Err(error) => Err(error),
             }
         }
     }
-    Ok(())
 }
 
 /// The state of the repository as it now is, with the local settings of `model` (the plan
@@ -173,12 +179,13 @@ async fn created_since(
         .is_some_and(|created| created.secs() >= since.secs())
 }
 
-/// CreateRepository with everything the plan sets except the lifecycle policy.
+/// CreateRepository with everything the plan sets except the lifecycle policy; returns the
+/// repository ECR answered (`None` if the answer holds none) and the tags it was created with.
 async fn create_repository(
     clients: &AwsClients,
     planned: &RepositoryModel,
     ctx: &CallContext,
-) -> Result<(), CallError> {
+) -> Result<(Option<Repository>, BTreeMap<String, String>), CallError> {
     let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let request = clients
         .ecr
@@ -194,8 +201,8 @@ async fn create_repository(
             planned.kms_key(),
         )?)
         .set_tags(tags::ecr_tags(&tags_all)?);
-    call(ctx, "ecr:CreateRepository", request.send()).await?;
-    Ok(())
+    let output = call(ctx, "ecr:CreateRepository", request.send()).await?;
+    Ok((output.repository, tags_all))
 }
 
 /// Brings the repository from `prior` to `planned`: each setting ECR changes in place, when
@@ -237,7 +244,33 @@ async fn update_repository(
     }
     let arn = prior.arn.as_ref().map_or("", String::as_str);
     let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
-    tags::sync_ecr_tags(clients, arn, &wanted, ctx).await
+    // The tags the refresh before this plan saw (as terraform-provider-aws diffs `tags_all`):
+    // unchanged tags cost no call. Only a state that never recorded them lists them first.
+    let current = match &prior.tags_all {
+        Known::Value(current) => current.clone(),
+        Known::Null | Known::Unknown => tags::list_ecr_tags(clients, arn, ctx).await?,
+    };
+    tags::sync_ecr_tags(clients, arn, &current, &wanted, ctx).await
+}
+
+/// The state a create records from what is known without reading: the repository
+/// CreateRepository answered, the tags it was sent and the lifecycle policy ECR answered.
+/// `None` when one of them is not known (no repository in the answer, a create whose answer
+/// was lost, a lifecycle call that failed): then the repository is read back.
+fn created_state(
+    answered: Option<Repository>,
+    tags: BTreeMap<String, String>,
+    lifecycle_policy: Option<Option<String>>,
+    planned: &RepositoryModel,
+    default_tags: &BTreeMap<String, String>,
+) -> Option<RepositoryModel> {
+    let found = FoundRepository {
+        name: planned.name.clone(),
+        repository: answered?,
+        lifecycle_policy: lifecycle_policy?,
+        tags,
+    };
+    Some(flatten_repository(&found, Some(planned), default_tags))
 }
 
 #[async_trait]
@@ -291,26 +324,33 @@ impl Resource for EcrRepository {
         let name = &planned.name;
         let started = SystemTime::now();
         let mut diagnostics = Diagnostics::new();
-        if let Err(error) = create_repository(clients, &planned, ctx).await {
-            let mut diagnostic = error.diagnostic("Cannot create ECR repository");
-            let already_exists = error.is(&["RepositoryAlreadyExistsException"]);
-            // CreateRepository has no idempotency token: when its answer was lost (and the
-            // SDK's retry then found the repository), a repository created since this call
-            // started is the one it created: the create goes on as if it had answered. Anything
-            // older belongs to someone else.
-            let ours = (already_exists || error.outcome_unknown())
-                && created_since(clients, &planned, started).await;
-            if !ours {
-                if already_exists {
-                    diagnostic.detail.push_str(&format!(
-                        "\n\nA repository named {name:?} already exists. Import it with \
+        // What CreateRepository answered: `None` after a failed call, whose repository (if it
+        // turns out ours) is read back.
+        let mut answered = None;
+        // Each step's future on the heap: they are large (the SDK's), and a test's stack small.
+        match Box::pin(create_repository(clients, &planned, ctx)).await {
+            Ok(created) => answered = Some(created),
+            Err(error) => {
+                let mut diagnostic = error.diagnostic("Cannot create ECR repository");
+                let already_exists = error.is(&["RepositoryAlreadyExistsException"]);
+                // CreateRepository has no idempotency token: when its answer was lost (and the
+                // SDK's retry then found the repository), a repository created since this call
+                // started is the one it created: the create goes on as if it had answered. Anything
+                // older belongs to someone else.
+                let ours = (already_exists || error.outcome_unknown())
+                    && Box::pin(created_since(clients, &planned, started)).await;
+                if !ours {
+                    if already_exists {
+                        diagnostic.detail.push_str(&format!(
+                            "\n\nA repository named {name:?} already exists. Import it with \
                          `terraform import <address> {name}` to manage it here."
-                    ));
+                        ));
+                    }
+                    return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
                 }
-                return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
+                tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; going on");
+                diagnostics.push(diagnostic.into_warning().at(AttributePath::root("name")));
             }
-            tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; going on");
-            diagnostics.push(diagnostic.into_warning().at(AttributePath::root("name")));
         }
         tracing::info!(repository = %name, "created ECR repository");
         // From here on the repository exists and reaches the state whatever happens: at worst
@@ -320,19 +360,40 @@ impl Resource for EcrRepository {
         after_create(created, async {
             test_hooks::panic_after_create(self.type_name());
             let lifecycle = planned.lifecycle();
-            if lifecycle != LifecycleSpec::None
-                && let Err(error) = put_lifecycle(clients, name, &lifecycle, ctx).await
-            {
-                diagnostics.push(error.diagnostic("Cannot set the repository's lifecycle policy"));
-            }
-            let detached = CallContext::detached();
-            let found = read_back(CREATE_VISIBILITY_GRACE, || {
-                find_repository(clients, name, &detached)
-            })
-            .await;
-            let state = state_of(found, "Cannot read the new repository", |found| {
-                flatten_repository(found, Some(&planned), &clients.default_tags)
+            // A new repository has no policy: `Some(None)` is known, `None` is not.
+            let lifecycle_policy = match lifecycle {
+                LifecycleSpec::None => Some(None),
+                _ => match Box::pin(put_lifecycle(clients, name, &lifecycle, ctx)).await {
+                    Ok(policy) => Some(policy),
+                    Err(error) => {
+                        diagnostics
+                            .push(error.diagnostic("Cannot set the repository's lifecycle policy"));
+                        None
+                    }
+                },
+            };
+            let known = answered.and_then(|(repository, tags)| {
+                created_state(
+                    repository,
+                    tags,
+                    lifecycle_policy,
+                    &planned,
+                    &clients.default_tags,
+                )
             });
+            let state = match known {
+                Some(model) => to_value(&model).map(Some).map_err(Diagnostics::from),
+                None => {
+                    let detached = CallContext::detached();
+                    let found = Box::pin(read_back(CREATE_VISIBILITY_GRACE, || {
+                        find_repository(clients, name, &detached)
+                    }))
+                    .await;
+                    state_of(found, "Cannot read the new repository", |found| {
+                        flatten_repository(found, Some(&planned), &clients.default_tags)
+                    })
+                }
+            };
             match state {
                 Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
                 Ok(None) => {
@@ -381,20 +442,24 @@ impl Resource for EcrRepository {
             .clients
             .with_model::<RepositoryModel>(planned)
             .and_then(|(clients, planned)| Ok((clients, from_value(prior)?, planned)));
-        let (clients, prior_model, planned) = match models {
+        let (clients, prior_model, planned_model) = match models {
             Ok(models) => models,
             Err(d) => return Applied::failed(Some(prior.clone()), d),
         };
-        let result = update_repository(clients, &prior_model, &planned, ctx).await;
-        // Whatever happened, record the repository as it now is (even after StopProvider).
+        let result = update_repository(clients, &prior_model, &planned_model, ctx).await;
+        // Every call answered: the repository is as planned (what did not change is what the
+        // refresh saw). Otherwise record it as it now is (even after StopProvider).
+        if result.is_ok() && planned.is_wholly_known() {
+            return Applied::ok(planned.clone());
+        }
         let state = state_after_change(
             clients,
-            &planned,
+            &planned_model,
             &CallContext::detached(),
             "Cannot update ECR repository",
         )
         .await;
-        update_outcome(result, state, prior, "ECR repository", &planned.name)
+        update_outcome(result, state, prior, "ECR repository", &planned_model.name)
     }
 
     async fn delete(&self, prior: &Value, _private: &Private, ctx: &CallContext) -> Diagnostics {

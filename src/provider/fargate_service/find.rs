@@ -157,6 +157,15 @@ pub async fn find_live_service(
     else {
         return Ok(None);
     };
+    with_task_definition(clients, service, ctx).await.map(Some)
+}
+
+/// A service ECS reported, with the task definition it runs (DescribeTaskDefinition).
+pub async fn with_task_definition(
+    clients: &AwsClients,
+    service: Service,
+    ctx: &CallContext,
+) -> Result<RemoteService, CallError> {
     let task_definition = match service.task_definition() {
         Some(arn) => {
             let request = clients.ecs.describe_task_definition().task_definition(arn);
@@ -167,8 +176,8 @@ pub async fn find_live_service(
         }
         None => None,
     };
-    Ok(Some(RemoteService {
+    Ok(RemoteService {
         service,
         task_definition,
-    }))
+    })
 }

@@ -14,6 +14,9 @@
 //! resource), `validate` and `validate_containers` (rules across attributes, containers and
 //! placement).
 
+mod answered;
+#[cfg(test)]
+mod calls_tests;
 mod containers;
 mod find;
 mod flatten;
@@ -39,9 +42,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::PropagateTags;
+use aws_sdk_ecs::types::{PropagateTags, Service};
 
-use self::find::find_live_service;
+use self::answered::Answers;
+use self::find::{find_live_service, with_task_definition};
 // The redeploy action follows its deployment with the same finder.
 pub(crate) use self::find::{ServiceStatus, find_service};
 use self::flatten::flatten_service;
@@ -61,7 +65,7 @@ use super::{
     CREATE_VISIBILITY_GRACE, ClientSlot, UNCERTAIN_CREATE_GRACE, identity, imported, state_of,
     tags, test_hooks,
 };
-use crate::plugin::model::{from_value, patch};
+use crate::plugin::model::{from_value, patch, to_value};
 use crate::plugin::resource::unsupported_state_version;
 use crate::plugin::validator::is_arn;
 use crate::plugin::{
@@ -121,24 +125,51 @@ async fn state_after_change(
 }
 
 /// After a create or update reached ECS: waits for the rollout (when asked) and records the
-/// service as ECS reports it; `fallback` is recorded when it cannot be read back. A wait that
-/// fails or is stopped still records the service.
+/// service as the answers received show it ([`answered::after_writes`]: the rollout wait's
+/// last poll, else the write's own answer), or, when they do not tell (a wait that failed or
+/// was stopped, an answer that was lost), as a read-back finds it; `fallback` is recorded when
+/// it cannot be read back. `prior` is the state an update started from, `None` for a create.
+/// `private` gets the [`answered::ReadRevision`] of a state flattened from a task definition.
 async fn finish_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
-    operation: Operation,
-    deployment: Option<&str>,
+    prior: Option<&ServiceModel>,
+    mut answers: Answers,
     fallback: Value,
-    mut diagnostics: Diagnostics,
+    (mut diagnostics, mut private): (Diagnostics, Private),
     ctx: &CallContext,
 ) -> Applied {
-    if planned.waits_for_steady_state()
-        && let Err(d) = wait_for_rollout(clients, planned, operation, deployment, ctx).await
-    {
-        diagnostics.push(d);
+    let operation = match prior {
+        None => Operation::Create,
+        Some(_) => Operation::Update,
+    };
+    if planned.waits_for_steady_state() {
+        let deployment = primary_deployment(answers.service.as_deref());
+        let waiting = wait_for_rollout(clients, planned, operation, deployment.as_deref(), ctx);
+        match Box::pin(waiting).await {
+            Ok(last) => answers.service = last.map(Box::new),
+            Err(d) => {
+                diagnostics.push(d);
+                answers.service = None;
+            }
+        }
     }
-    match state_after_change(clients, planned, operation).await {
-        Ok(Some(state)) => Applied::failed(Some(state), diagnostics),
+    let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
+    let known = answered::after_writes(answers, planned, prior, &tags_all, &clients.default_tags);
+    // A read-back reads the revision the service runs; an answer may keep the prior's.
+    let revision_read = known.as_ref().is_none_or(|known| known.revision_answered);
+    let state = match known {
+        Some(known) => to_value(&known.state).map(Some).map_err(Diagnostics::from),
+        None => Box::pin(state_after_change(clients, planned, operation)).await,
+    };
+    let applied = match state {
+        Ok(Some(state)) => {
+            let arn = state.attr("task_definition_arn").and_then(Value::as_str);
+            if let Some(arn) = arn.filter(|_| revision_read) {
+                answered::ReadRevision::record(arn, &mut private);
+            }
+            Applied::failed(Some(state), diagnostics)
+        }
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
                 "Service vanished",
@@ -150,7 +181,8 @@ async fn finish_rollout(
             diagnostics.extend(d);
             Applied::failed(Some(fallback), diagnostics)
         }
-    }
+    };
+    applied.with_private(private)
 }
 
 /// A failed update: records the service as AWS now reports it (the prior state as a
@@ -204,13 +236,13 @@ fn primary_deployment(service: Option<&aws_sdk_ecs::types::Service>) -> Option<S
 }
 
 /// Sends CreateService for the revision `task_definition`, with an idempotency token; returns
-/// the ID of the deployment it started, when ECS reports one.
+/// the service as ECS answered it (with the deployment it started).
 async fn create_service(
     clients: &AwsClients,
     planned: &ServiceModel,
     task_definition: &str,
     ctx: &CallContext,
-) -> Result<Option<String>, CallError> {
+) -> Result<Option<Box<Service>>, CallError> {
     let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let request = clients
         .ecs
@@ -235,7 +267,7 @@ async fn create_service(
         .set_enable_execute_command(planned.enable_execute_command)
         .set_tags(tags::ecs_tags(&tags_all));
     let output = call(ctx, "ecs:CreateService", request.send()).await?;
-    Ok(primary_deployment(output.service()))
+    Ok(output.service.map(Box::new))
 }
 
 /// What a CreateService that failed turned out to have done.
@@ -244,8 +276,8 @@ enum FailedCreate {
     NotCreated(Diagnostic),
     /// The service exists, running the revision just registered: this create made it (its
     /// answer was lost, or the server failed after creating it). The create goes on, with the
-    /// error as a warning and the deployment it started.
-    Created(Diagnostic, Option<String>),
+    /// error as a warning and the service as ECS reports it.
+    Created(Diagnostic, Box<Service>),
     /// No answer and ECS cannot be asked: the service may exist. It is recorded as planned
     /// (tainted, through the error); the next refresh drops it if it does not exist.
     Unknown(Diagnostic),
@@ -269,8 +301,7 @@ async fn settle_failed_create(
     match read_service_back(clients, planned, UNCERTAIN_CREATE_GRACE).await {
         Ok(Some(remote)) if remote.service.task_definition() == Some(td_arn) => {
             tracing::warn!(service = %planned.name, "CreateService failed, yet created the service; going on");
-            let deployment = primary_deployment(Some(&remote.service));
-            FailedCreate::Created(diagnostic.into_warning(), deployment)
+            FailedCreate::Created(diagnostic.into_warning(), Box::new(remote.service))
         }
         Ok(_) => FailedCreate::NotCreated(diagnostic),
         Err(read) => {
@@ -295,14 +326,14 @@ fn upgrade_from_v0(mut state: Value) -> Result<Value, Diagnostics> {
 /// Sends UpdateService with only what changed, as terraform-provider-aws does: on AWS, passing
 /// the network configuration, load balancers or platform version again starts a new
 /// deployment (new tasks) even when the values are the same, which a scale change must not do.
-/// Returns the ID of the PRIMARY deployment ECS answered (none when nothing was sent).
+/// Returns the service as ECS answered it (none when nothing was sent).
 async fn update_service(
     clients: &AwsClients,
     prior: &ServiceModel,
     planned: &ServiceModel,
     new_revision: Option<String>,
     ctx: &CallContext,
-) -> Result<Option<String>, CallError> {
+) -> Result<Option<Box<Service>>, CallError> {
     let mut any = new_revision.is_some();
     let mut request = clients
         .ecs
@@ -371,7 +402,15 @@ async fn update_service(
         return Ok(None);
     }
     let output = call(ctx, "ecs:UpdateService", request.send()).await?;
-    Ok(primary_deployment(output.service()))
+    Ok(output.service.map(Box::new))
+}
+
+/// Whether the plan Terraform made just before this update looked the image up: every plan
+/// does when the repository, the tag or the pinning changes ([`plan::plan_image_change`]).
+fn plan_checked_image(prior: &ServiceModel, planned: &ServiceModel) -> bool {
+    prior.repository_url != planned.repository_url
+        || prior.image_tag != planned.image_tag
+        || prior.pin_digest != planned.pin_digest
 }
 
 /// Whether an update changes nothing but the settings only Terraform's state holds.
@@ -413,35 +452,44 @@ impl Resource for FargateService {
         };
         let mut registered = RegisteredRevisions::default();
         let mut warnings = Diagnostics::new();
-        let td_arn =
-            match register_revision(clients, &planned, &mut registered, &mut warnings, ctx).await {
-                Ok(arn) => arn,
-                Err(d) => {
-                    warnings.extend(d);
-                    return Applied::failed(None, warnings);
+        // A new service's image is new: the plan Terraform just made during apply checked it.
+        let registering =
+            register_revision(clients, &planned, true, &mut registered, &mut warnings, ctx);
+        // Each step's future on the heap: they are large (the SDK's), and a test's stack small.
+        let task_definition = match Box::pin(registering).await {
+            Ok(task_definition) => Box::new(task_definition),
+            Err(d) => {
+                warnings.extend(d);
+                return Applied::failed(None, warnings);
+            }
+        };
+        let td_arn = task_definition
+            .task_definition_arn()
+            .unwrap_or_default()
+            .to_owned();
+        let created = Box::pin(create_service(clients, &planned, &td_arn, ctx)).await;
+        let service = match created {
+            Ok(service) => service,
+            Err(error) => {
+                match Box::pin(settle_failed_create(clients, &planned, &td_arn, &error)).await {
+                    FailedCreate::Created(warning, service) => {
+                        warnings.push(warning);
+                        Some(service)
+                    }
+                    FailedCreate::Unknown(diagnostic) => {
+                        warnings.push(diagnostic);
+                        let private = registered.store(Private::default());
+                        let state = Some(planned_value.unknowns_to_null());
+                        return Applied::failed(state, warnings).with_private(private);
+                    }
+                    FailedCreate::NotCreated(diagnostic) => {
+                        // Nothing may be orphaned: the revision registered for it goes too.
+                        deregister_owned(clients, &mut registered, &td_arn, ctx).await;
+                        warnings.push(diagnostic);
+                        return Applied::failed(None, warnings);
+                    }
                 }
-            };
-        let created = create_service(clients, &planned, &td_arn, ctx).await;
-        let deployment = match created {
-            Ok(deployment) => deployment,
-            Err(error) => match settle_failed_create(clients, &planned, &td_arn, &error).await {
-                FailedCreate::Created(warning, deployment) => {
-                    warnings.push(warning);
-                    deployment
-                }
-                FailedCreate::Unknown(diagnostic) => {
-                    warnings.push(diagnostic);
-                    let private = registered.store(Private::default());
-                    let state = Some(planned_value.unknowns_to_null());
-                    return Applied::failed(state, warnings).with_private(private);
-                }
-                FailedCreate::NotCreated(diagnostic) => {
-                    // Nothing may be orphaned: the revision registered for it goes too.
-                    deregister_owned(clients, &mut registered, &td_arn, ctx).await;
-                    warnings.push(diagnostic);
-                    return Applied::failed(None, warnings);
-                }
-            },
+            }
         };
         tracing::info!(service = %planned.name, "created ECS service");
         let private = registered.store(Private::default());
@@ -452,17 +500,16 @@ impl Resource for FargateService {
         after_create(created, async {
             test_hooks::panic_after_create(self.type_name());
             let fallback = planned_value.unknowns_to_null();
-            finish_rollout(
-                clients,
-                &planned,
-                Operation::Create,
-                deployment.as_deref(),
-                fallback,
-                warnings,
-                ctx,
-            )
+            let answers = Answers {
+                service,
+                task_definition: Some(task_definition),
+            };
+            // On the heap: the rollout wait's future is deep, and a test's thread stack small.
+            let outcome = (warnings, private);
+            Box::pin(finish_rollout(
+                clients, &planned, None, answers, fallback, outcome, ctx,
+            ))
             .await
-            .with_private(private)
         })
         .await
     }
@@ -480,14 +527,31 @@ impl Resource for FargateService {
         if state.pin_digest == Some(true) {
             observe_pinned_tag(clients, &state, private, ctx).await;
         }
-        let found = find_live_service(clients, &state.cluster, &state.name, ctx).await;
-        let found = state_of(found, "Cannot read the ECS service", |remote| {
-            flatten_service(remote, Some(&state), &state.cluster, &clients.default_tags)
-        })?;
-        if found.is_none() {
+        let summary = "Cannot read the ECS service";
+        let found = find_service(clients, &state.cluster, &state.name, ctx).await;
+        let service = match found {
+            Ok(service) => service.filter(|s| ServiceStatus::of(s).is_live()),
+            Err(error) => return Err(error.diagnostic(summary).into()),
+        };
+        let Some(service) = service else {
             tracing::info!(service = %state.name, cluster = %state.cluster, "service no longer exists");
+            return Ok(None);
+        };
+        // A registered revision never changes: the one the state records needs no reading.
+        if answered::runs_recorded_revision(&service, &state.task_definition_arn, private) {
+            let refreshed = answered::refreshed(service, &state, &clients.default_tags);
+            return Ok(Some(to_value(&refreshed)?));
         }
-        Ok(found)
+        let remote = match with_task_definition(clients, service, ctx).await {
+            Ok(remote) => remote,
+            Err(error) => return Err(error.diagnostic(summary).into()),
+        };
+        if let Some(arn) = remote.service.task_definition() {
+            answered::ReadRevision::record(arn, private);
+        }
+        let refreshed =
+            flatten_service(&remote, Some(&state), &state.cluster, &clients.default_tags);
+        Ok(Some(to_value(&refreshed)?))
     }
 
     async fn update(
@@ -529,10 +593,17 @@ impl Resource for FargateService {
 
         let mut warnings = Diagnostics::new();
         let new_revision = if needs_revision {
-            let registering =
-                register_revision(clients, &planned, &mut registered, &mut warnings, ctx);
-            match registering.await {
-                Ok(arn) => Some(arn),
+            let checked = plan_checked_image(&prior, &planned);
+            let registering = register_revision(
+                clients,
+                &planned,
+                checked,
+                &mut registered,
+                &mut warnings,
+                ctx,
+            );
+            match Box::pin(registering).await {
+                Ok(task_definition) => Some(Box::new(task_definition)),
                 Err(d) => {
                     warnings.extend(d);
                     return Applied::failed(Some(prior_value.clone()), warnings);
@@ -541,14 +612,25 @@ impl Resource for FargateService {
         } else {
             None
         };
-        let updated = update_service(clients, &prior, &planned, new_revision.clone(), ctx).await;
-        let deployment = match updated {
-            Ok(deployment) => deployment,
+        let new_arn = new_revision
+            .as_ref()
+            .and_then(|td| td.task_definition_arn())
+            .map(str::to_owned);
+        let updated = Box::pin(update_service(
+            clients,
+            &prior,
+            &planned,
+            new_arn.clone(),
+            ctx,
+        ))
+        .await;
+        let service = match updated {
+            Ok(service) => service,
             Err(error) => {
-                let new = new_revision.as_deref();
+                let new = new_arn.as_deref();
                 let failed =
                     failed_update(clients, &prior, prior_value, new, &mut registered, error);
-                let mut failed = failed.await;
+                let mut failed = Box::pin(failed).await;
                 warnings.extend(failed.diagnostics);
                 failed.diagnostics = warnings;
                 return failed.with_private(registered.store(private.clone()));
@@ -557,34 +639,42 @@ impl Resource for FargateService {
         let private = registered.store(private.clone());
         let tagged = async {
             let arn = prior.arn.as_ref().cloned().unwrap_or_default();
-            // DescribeServices carries the tags: the task definition is not needed here.
-            let current = find_service(clients, &planned.cluster, &planned.name, ctx)
-                .await?
-                .filter(|service| ServiceStatus::of(service).is_live())
-                .map(|service| tags::ecs_tag_map(service.tags()))
-                .unwrap_or_default();
+            // The tags the refresh before this plan saw (as terraform-provider-aws diffs
+            // `tags_all`): unchanged tags cost no call. Only a state that never recorded them
+            // asks DescribeServices, which carries the tags.
+            let current = match &prior.tags_all {
+                crate::plugin::Known::Value(current) => current.clone(),
+                _ => find_service(clients, &planned.cluster, &planned.name, ctx)
+                    .await?
+                    .filter(|service| ServiceStatus::of(service).is_live())
+                    .map(|service| tags::ecs_tag_map(service.tags()))
+                    .unwrap_or_default(),
+            };
             let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
             tags::sync_ecs_tags(clients, &arn, &current, &wanted, ctx).await
         }
         .await;
         if let Err(error) = tagged {
             let failed = failed_update(clients, &prior, prior_value, None, &mut registered, error);
-            let mut failed = failed.await;
+            let mut failed = Box::pin(failed).await;
             warnings.extend(failed.diagnostics);
             failed.diagnostics = warnings;
             return failed.with_private(private);
         }
-        finish_rollout(
+        let answers = Answers {
+            service,
+            task_definition: new_revision,
+        };
+        Box::pin(finish_rollout(
             clients,
             &planned,
-            Operation::Update,
-            deployment.as_deref(),
+            Some(&prior),
+            answers,
             prior_value.clone(),
-            warnings,
+            (warnings, private),
             ctx,
-        )
+        ))
         .await
-        .with_private(private)
     }
 
     async fn delete(
@@ -603,30 +693,22 @@ impl Resource for FargateService {
             Err(d) => return d,
         };
         let (cluster, name) = (&prior.cluster, &prior.name);
-        let status = match find_service(clients, cluster, name, ctx).await {
-            Ok(service) => service.map(|s| ServiceStatus::of(&s)),
-            Err(error) => return error.diagnostic("Cannot read the ECS service").into(),
+        // `force` lets ECS stop the tasks itself (no UpdateService to zero first), and the
+        // answer tells where the service stands (no DescribeServices first): INACTIVE is
+        // deleted; otherwise it drains, and is waited for. Not found: deleted long ago (or its
+        // cluster was); not active: deleted already, maybe still draining.
+        let request = clients.ecs.delete_service().cluster(cluster).service(name);
+        let draining = match call(ctx, "ecs:DeleteService", request.force(true).send()).await {
+            Ok(output) => {
+                tracing::info!(service = %name, "deleted ECS service");
+                output.service().map(ServiceStatus::of) != Some(ServiceStatus::Inactive)
+            }
+            Err(error) if error.is(&["ServiceNotFoundException", "ClusterNotFoundException"]) => {
+                false
+            }
+            Err(error) if error.is(&["ServiceNotActiveException"]) => true,
+            Err(error) => return error.diagnostic("Cannot delete the ECS service").into(),
         };
-        let gone = ["ServiceNotFoundException", "ServiceNotActiveException"];
-        // INACTIVE (or not reported at all): already deleted. DRAINING: being deleted, wait.
-        if status == Some(ServiceStatus::Active) {
-            let request = clients.ecs.update_service().cluster(cluster).service(name);
-            let scaled = call(ctx, "ecs:UpdateService", request.desired_count(0).send()).await;
-            if let Err(error) = scaled
-                && !error.is(&gone)
-            {
-                return error
-                    .diagnostic("Cannot scale the ECS service to zero")
-                    .into();
-            }
-            let request = clients.ecs.delete_service().cluster(cluster).service(name);
-            let deleted = call(ctx, "ecs:DeleteService", request.force(true).send()).await;
-            if let Err(error) = deleted
-                && !error.is(&gone)
-            {
-                return error.diagnostic("Cannot delete the ECS service").into();
-            }
-        }
         // The service is deleted (or going): its revisions can go now, before the wait, so
         // that a wait cut short by Ctrl-C leaves none behind. Only the revisions this resource
         // registered: never another service's, another environment's or a person's revisions
@@ -637,11 +719,8 @@ impl Resource for FargateService {
                 left.push(arn.as_str());
             }
         }
-        if status.is_some_and(|s| s != ServiceStatus::Inactive) {
-            if let Err(d) = wait_for_deletion(clients, &prior, ctx).await {
-                return d.into();
-            }
-            tracing::info!(service = %name, "deleted ECS service");
+        if draining && let Err(d) = wait_for_deletion(clients, &prior, ctx).await {
+            return d.into();
         }
         if left.is_empty() {
             return Diagnostics::new();
@@ -677,7 +756,12 @@ impl Resource for FargateService {
             |remote| flatten_service(remote, None, cluster, &clients.default_tags),
         )?;
         // It owns no revision yet: the one it runs was registered by someone else.
-        imported.private = RegisteredRevisions::default().store(Private::default());
+        let mut private = RegisteredRevisions::default().store(Private::default());
+        let read = imported.state.attr("task_definition_arn");
+        if let Some(arn) = read.and_then(Value::as_str) {
+            answered::ReadRevision::record(arn, &mut private);
+        }
+        imported.private = private;
         Ok(imported)
     }
 

@@ -2,7 +2,9 @@
 //! the planned image (after checking the image; with `pin_digest`, the digest the plan showed),
 //! deregistering the ones the service owns, and observing what a pinned tag points at.
 
-use aws_sdk_ecs::types::{Compatibility, CpuArchitecture, NetworkMode, OsFamily, RuntimePlatform};
+use aws_sdk_ecs::types::{
+    Compatibility, CpuArchitecture, NetworkMode, OsFamily, RuntimePlatform, TaskDefinition,
+};
 
 use super::model::ServiceModel;
 use super::revisions::RegisteredRevisions;
@@ -13,13 +15,13 @@ use crate::provider::config::AwsClients;
 use crate::provider::tags;
 
 /// Registers the task definition revision that runs `image` in the application container,
-/// beside the sidecars.
+/// beside the sidecars; returns it as ECS answered.
 pub(super) async fn register_task_definition(
     clients: &AwsClients,
     planned: &ServiceModel,
     image: &str,
     ctx: &CallContext,
-) -> Result<String, CallError> {
+) -> Result<TaskDefinition, CallError> {
     let tags_all = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let platform = RuntimePlatform::builder()
         .set_cpu_architecture(
@@ -46,9 +48,8 @@ pub(super) async fn register_task_definition(
         .set_tags(tags::ecs_tags(&tags_all));
     let output = call(ctx, "ecs:RegisterTaskDefinition", request.send()).await?;
     output
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .map(str::to_owned)
+        .task_definition
+        .filter(|td| td.task_definition_arn().is_some())
         .ok_or_else(|| {
             CallError::Build("task definition", "ECS returned no task definition".into())
         })
@@ -113,17 +114,22 @@ pub(super) async fn planned_digest(
 }
 
 /// Checks the image (before anything is registered), then registers the task definition
-/// revision that runs it and records it in `registered`; returns the revision's ARN. Warnings
-/// go to `warnings`.
+/// revision that runs it and records it in `registered`; returns the revision as ECS answered
+/// it. A tag that `plan_checked` says the plan Terraform made just before this apply (in this
+/// process) has found is not asked for again; a pinned digest is always resolved. Warnings go
+/// to `warnings`.
 pub(super) async fn register_revision(
     clients: &AwsClients,
     planned: &ServiceModel,
+    plan_checked: bool,
     registered: &mut RegisteredRevisions,
     warnings: &mut Diagnostics,
     ctx: &CallContext,
-) -> Result<String, Diagnostics> {
+) -> Result<TaskDefinition, Diagnostics> {
     let digest = if planned.pin_digest == Some(true) {
         planned_digest(clients, planned, ctx, warnings).await?
+    } else if plan_checked {
+        None
     } else {
         plan::resolve_image(
             clients,
@@ -140,12 +146,13 @@ pub(super) async fn register_revision(
             "ECR reported no digest for the tag.",
         ))
     })?;
-    let arn = register_task_definition(clients, planned, &image, ctx)
+    let task_definition = register_task_definition(clients, planned, &image, ctx)
         .await
         .map_err(|e| Diagnostics::from(e.diagnostic("Cannot register the task definition")))?;
-    registered.record(&arn);
+    let arn = task_definition.task_definition_arn().unwrap_or_default();
+    registered.record(arn);
     tracing::info!(service = %planned.name, task_definition = %arn, %image, "registered task definition");
-    Ok(arn)
+    Ok(task_definition)
 }
 
 /// Deregisters a revision this resource registered and no longer needs, and forgets it.

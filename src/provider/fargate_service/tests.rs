@@ -297,8 +297,8 @@ async fn destroy_deregisters_only_the_revisions_the_resource_registered() {
     let (fake, service) = refusing("NothingRefused").await;
     // ECS no longer reports the service: only the revisions are left to clean up.
     fake.answer(
-        "DescribeServices",
-        Answer::ok(serde_json::json!({"services": [], "failures": []})),
+        "DeleteService",
+        Answer::error("ServiceNotFoundException", "Service not found."),
     );
     let prior = service_value("v1", Value::from(TD1));
     let diagnostics = service
@@ -319,8 +319,8 @@ async fn destroy_deregisters_only_the_revisions_the_resource_registered() {
     // A state written before the record existed owns the revision it names, and no other.
     let (fake, service) = refusing("NothingRefused").await;
     fake.answer(
-        "DescribeServices",
-        Answer::ok(serde_json::json!({"services": [], "failures": []})),
+        "DeleteService",
+        Answer::error("ServiceNotFoundException", "Service not found."),
     );
     let diagnostics = service
         .delete(&prior, &Private::default(), &CallContext::default())
@@ -517,6 +517,9 @@ fn a_new_service_family_is_cluster_and_name() {
     );
 }
 
+/// A new tag is checked by the plan Terraform makes during apply (see `calls_tests`); a new
+/// revision of the same tag (here for an environment change) was checked by no plan, so the
+/// apply checks it before registering anything.
 #[tokio::test]
 async fn a_missing_tag_stops_the_update_before_anything_is_registered() {
     let (fake, service) = refusing("UpdateService").await;
@@ -525,12 +528,16 @@ async fn a_missing_tag_stops_the_update_before_anything_is_registered() {
         Answer::error("ImageNotFoundException", "no such image"),
     );
     let prior = service_value("v1", Value::from(TD1));
-    let planned = service_value("never-pushed", Value::unknown());
+    let mut planned = service_value("v1", Value::unknown());
+    if let Value::Object(attributes) = &mut planned {
+        let environment = BTreeMap::from([("MODE".to_owned(), Value::from("x"))]);
+        attributes.insert("environment".into(), Value::Map(environment));
+    }
     let applied = update(&service, &prior, &planned).await;
 
     let message = messages(&applied);
     assert!(
-        message.contains("never-pushed") && message.contains("todo"),
+        message.contains("\"v1\"") && message.contains("todo"),
         "{message}"
     );
     assert_eq!(applied.state, Some(prior), "the state is untouched");

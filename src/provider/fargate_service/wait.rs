@@ -4,6 +4,7 @@
 //! deadline; a service ECS does not report yet right after CreateService (its reads are
 //! eventually consistent) is waited for, for at most [`CREATE_VISIBILITY_GRACE`].
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -92,15 +93,16 @@ fn rollout_status(service: Option<&Service>, deployment: Option<&str>) -> Rollou
 }
 
 /// Waits until the rollout of `deployment` (the one the create or update started; without one,
-/// the PRIMARY deployment) completes; FAILED, or a rollback that replaced it, is an error with
-/// ECS's reason, pointing at `image_tag`.
+/// the PRIMARY deployment) completes, and returns the service as the poll that saw it complete
+/// reported it; FAILED, or a rollback that replaced it, is an error with ECS's reason, pointing
+/// at `image_tag`.
 pub async fn wait_for_rollout(
     clients: &AwsClients,
     planned: &ServiceModel,
     operation: Operation,
     deployment: Option<&str>,
     ctx: &CallContext,
-) -> Result<(), Diagnostic> {
+) -> Result<Option<Service>, Diagnostic> {
     let service = WaitTarget::of(clients, planned);
     let (name, timeout) = (service.name, planned.timeout(operation));
     let states = (
@@ -109,7 +111,15 @@ pub async fn wait_for_rollout(
     );
     // Right after CreateService, ECS may not report the service for a moment.
     let started = Instant::now();
-    let status = |service: Option<&Service>| match rollout_status(service, deployment) {
+    // The service as the latest poll reported it.
+    let last = Mutex::new(None);
+    let status = |service: Option<&Service>| {
+        if let Ok(mut last) = last.lock() {
+            *last = service.cloned();
+        }
+        rollout_status(service, deployment)
+    };
+    let status = |service: Option<&Service>| match status(service) {
         RolloutStatus::Gone
             if matches!(operation, Operation::Create)
                 && started.elapsed() < CREATE_VISIBILITY_GRACE =>
@@ -119,8 +129,9 @@ pub async fn wait_for_rollout(
         status => status,
     };
     let waited = poll_service(service, timeout, ctx, states, status).await;
+    tracing::debug!(service = name, "rollout wait ended");
     match waited {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(last.into_inner().ok().flatten()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
             "Deployment failed",
             format!(
@@ -173,6 +184,7 @@ pub async fn wait_for_deletion(
         status,
     )
     .await;
+    tracing::debug!(service = name, "deletion wait ended");
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
