@@ -36,7 +36,7 @@ impl ProviderService {
         request: &pb::open_ephemeral_resource::Request,
     ) -> Result<(pb::DynamicValue, Option<Vec<u8>>, Option<Timestamp>), Diagnostics> {
         let entry = self.ephemeral_resource(&request.type_name)?;
-        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let config = decode(request.config.as_ref(), entry.ty(), "configuration")?;
         let opened = if config.is_wholly_known() {
             entry.implementation.open(&config, &self.context()).await?
         } else {
@@ -47,15 +47,15 @@ impl ProviderService {
                 tf_resource_type = request.type_name,
                 "ephemeral resource cannot be opened yet; answering an unknown result"
             );
-            let result = unknown_result(&entry.schema.block, &config);
-            return Ok((encode(result, &entry.ty, "result")?, None, None));
+            let result = unknown_result(&entry.schema().block, &config);
+            return Ok((encode(result, entry.ty(), "result")?, None, None));
         };
         tracing::debug!(
             tf_resource_type = request.type_name,
             renews = opened.renew_at.is_some(),
             "opened ephemeral resource"
         );
-        let result = encode(opened.result, &entry.ty, "result")?;
+        let result = encode(opened.result, entry.ty(), "result")?;
         let renew_at = opened.renew_at.map(timestamp).transpose()?;
         Ok((result, private_bytes(&opened.private), renew_at))
     }

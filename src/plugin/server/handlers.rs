@@ -216,9 +216,9 @@ handler!(import_resource_state, |this, request| {
 handler!(read_data_source, |this, request| {
     let read = async {
         let entry = this.data_source(&request.type_name)?;
-        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let config = decode(request.config.as_ref(), entry.ty(), "configuration")?;
         let state = entry.implementation.read(&config, &this.context()).await?;
-        encode(state, &entry.ty, "data source result")
+        encode(state, entry.ty(), "data source result")
     };
     pb::read_data_source::Response::from_result(read.await, |response, state| {
         response.state = Some(state)
@@ -249,7 +249,7 @@ fn type_names<T: ?Sized>(
 fn schemas<T: ?Sized>(entries: &HashMap<&'static str, Entry<T>>) -> HashMap<String, pb::Schema> {
     entries
         .iter()
-        .map(|(name, entry)| ((*name).to_owned(), entry.schema.to_proto()))
+        .map(|(name, entry)| ((*name).to_owned(), entry.schema().to_proto()))
         .collect()
 }
 
@@ -268,10 +268,10 @@ pub(super) async fn validate<T: ?Sized>(
         Ok(entry) => entry,
         Err(d) => return d,
     };
-    match decode(config.as_ref(), &entry.ty, "configuration") {
+    match decode(config.as_ref(), entry.ty(), "configuration") {
         Ok(config) => {
             // The attributes' own validators first, then the type's rules across attributes.
-            let mut diagnostics = validate_block(&entry.schema.block, &config, &Default::default());
+            let mut diagnostics = validate_block(&entry.schema().block, &config, &Default::default());
             diagnostics.extend(check(&entry.implementation, &config).await);
             diagnostics
         }
@@ -336,23 +336,23 @@ impl ProviderService {
         let options = value::JsonDecodeOptions {
             ignore_undefined_attributes: true,
         };
-        let state = value::decode_json_with_options(raw, &entry.ty, options).map_err(|e| {
+        let state = value::decode_json_with_options(raw, entry.ty(), options).map_err(|e| {
             Diagnostics::from(Diagnostic::error(
                 "Unreadable state",
                 format!("The stored state does not match the schema: {e}"),
             ))
         })?;
         let upgraded = entry.implementation.upgrade_state(request.version, state)?;
-        encode(upgraded, &entry.ty, "upgraded state")
+        encode(upgraded, entry.ty(), "upgraded state")
     }
 
     async fn read(&self, request: &pb::read_resource::Request) -> ReadResult {
         let fail = |d: Diagnostics| (request.current_state.clone(), d);
         let entry = self.resource(&request.type_name).map_err(fail)?;
         let current =
-            decode(request.current_state.as_ref(), &entry.ty, "current state").map_err(fail)?;
+            decode(request.current_state.as_ref(), entry.ty(), "current state").map_err(fail)?;
         if current.is_null() {
-            let state = encode(Value::Null, &entry.ty, "state").map_err(fail)?;
+            let state = encode(Value::Null, entry.ty(), "state").map_err(fail)?;
             return Ok((state, Vec::new(), None));
         }
         let mut private = Private::from_bytes(&request.private);
@@ -380,7 +380,7 @@ impl ProviderService {
         let identity = self
             .identity_of(type_name, &state, stored, "refresh")
             .map_err(fail)?;
-        let state = encode(state, &entry.ty, "refreshed state").map_err(fail)?;
+        let state = encode(state, entry.ty(), "refreshed state").map_err(fail)?;
         Ok((state, private, identity))
     }
 
@@ -389,19 +389,19 @@ impl ProviderService {
         request: &pb::plan_resource_change::Request,
     ) -> Result<PlanResult, Diagnostics> {
         let entry = self.resource(&request.type_name)?;
-        let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
+        let prior = decode(request.prior_state.as_ref(), entry.ty(), "prior state")?;
         let proposed = decode(
             request.proposed_new_state.as_ref(),
-            &entry.ty,
+            entry.ty(),
             "proposed state",
         )?;
-        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let config = decode(request.config.as_ref(), entry.ty(), "configuration")?;
         let type_name = &request.type_name;
         let prior_identity = self.stored_identity(type_name, request.prior_identity.as_ref())?;
         if proposed.is_null() {
             // Destroy: nothing to adjust; the object keeps its identity until it is gone.
             return Ok((
-                encode(Value::Null, &entry.ty, "plan")?,
+                encode(Value::Null, entry.ty(), "plan")?,
                 vec![],
                 request.prior_private.clone(),
                 self.same_identity(type_name, prior_identity)?,
@@ -422,7 +422,7 @@ impl ProviderService {
             requires_replace: Vec::new(),
             private: Private::from_bytes(&request.prior_private),
         };
-        plan::plan_defaults_and_unknowns(&entry.schema.block, &mut plan);
+        plan::plan_defaults_and_unknowns(&entry.schema().block, &mut plan);
         let diagnostics = entry
             .implementation
             .modify_plan(&mut plan, &self.context())
@@ -431,9 +431,9 @@ impl ProviderService {
             return Err(diagnostics);
         }
         // Models write lists where the schema has sets: fit the plan to the type first.
-        plan.planned = model::conform(plan.planned, &entry.ty);
-        plan::plan_replacements(&entry.schema.block, &mut plan);
-        let planned = encode_conformed(&plan.planned, &entry.ty, "planned state")?;
+        plan.planned = model::conform(plan.planned, entry.ty());
+        plan::plan_replacements(&entry.schema().block, &mut plan);
+        let planned = encode_conformed(&plan.planned, entry.ty(), "planned state")?;
         Ok((
             planned,
             plan.requires_replace,
@@ -445,8 +445,8 @@ impl ProviderService {
 
     async fn apply(&self, request: &pb::apply_resource_change::Request) -> ApplyResult {
         let entry = self.resource(&request.type_name)?;
-        let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
-        let planned = decode(request.planned_state.as_ref(), &entry.ty, "planned state")?;
+        let prior = decode(request.prior_state.as_ref(), entry.ty(), "prior state")?;
+        let planned = decode(request.planned_state.as_ref(), entry.ty(), "planned state")?;
         let private = Private::from_bytes(&request.planned_private);
         let ctx = self.context();
         let resource = &entry.implementation;
@@ -484,7 +484,7 @@ impl ProviderService {
                 request.planned_identity.clone()
             }
         };
-        let encoded = encode(state, &entry.ty, "new state")?;
+        let encoded = encode(state, entry.ty(), "new state")?;
         Ok((encoded, private, identity, diagnostics))
     }
 }

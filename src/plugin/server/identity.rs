@@ -199,7 +199,7 @@ impl ProviderService {
             )
             .into());
         }
-        let state = encode(state, &entry.ty, "imported state")?;
+        let state = encode(state, entry.ty(), "imported state")?;
         Ok((state, private.to_bytes(), identity))
     }
 }

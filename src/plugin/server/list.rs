@@ -26,7 +26,7 @@ pub(super) type Lists = HashMap<&'static str, ListEntry>;
 
 /// The list resource types of a provider, by type name.
 pub(super) fn by_type(lists: Vec<Arc<dyn ListResource>>) -> Lists {
-    entries(lists, |l| (l.type_name(), l.schema()))
+    entries(lists, |l| l.type_name(), |l| l.schema())
 }
 
 /// The list resource type names, for GetMetadata.
@@ -43,7 +43,7 @@ pub(super) fn metadata(lists: &Lists) -> Vec<pb::get_metadata::ListResourceMetad
 pub(super) fn schemas(lists: &Lists) -> HashMap<String, pb::Schema> {
     lists
         .iter()
-        .map(|(name, entry)| ((*name).to_owned(), entry.schema.to_proto()))
+        .map(|(name, entry)| ((*name).to_owned(), entry.schema().to_proto()))
         .collect()
 }
 
@@ -60,8 +60,8 @@ impl ProviderService {
 handler!(validate_list_resource_config, |this, request| {
     let diagnostics = async {
         let entry = this.list(&request.type_name)?;
-        let config = decode(request.config.as_ref(), &entry.ty, "list configuration")?;
-        let mut diagnostics = validate_block(&entry.schema.block, &config, &Default::default());
+        let config = decode(request.config.as_ref(), entry.ty(), "list configuration")?;
+        let mut diagnostics = validate_block(&entry.schema().block, &config, &Default::default());
         diagnostics.extend(entry.implementation.validate(&config).await);
         Ok::<_, Diagnostics>(diagnostics)
     };
@@ -73,9 +73,9 @@ handler!(validate_list_resource_config, |this, request| {
 handler!(generate_resource_config, |this, request| {
     let generated = async {
         let entry = this.resource(&request.type_name)?;
-        let state = decode(request.state.as_ref(), &entry.ty, "state")?;
-        let config = config_from_state(&entry.schema.block, &state);
-        encode(config, &entry.ty, "generated configuration")
+        let state = decode(request.state.as_ref(), entry.ty(), "state")?;
+        let config = config_from_state(&entry.schema().block, &state);
+        encode(config, entry.ty(), "generated configuration")
     };
     pb::generate_resource_config::Response::from_result(generated.await, |response, config| {
         response.config = Some(config)
@@ -132,7 +132,7 @@ async fn stream_objects(
     let diagnostics = match this.list(&request.type_name) {
         Ok(entry) if limit > 0 => {
             let listing = Arc::clone(&entry.implementation);
-            match decode(request.config.as_ref(), &entry.ty, "list configuration") {
+            match decode(request.config.as_ref(), entry.ty(), "list configuration") {
                 Ok(config) => {
                     let (found, received) = mpsc::channel(1);
                     let sink = ListSink::new(found, limit, include_resource);
@@ -203,7 +203,7 @@ impl ProviderService {
         let resource_object = match (request.include_resource_object, listed.state) {
             (true, Some(state)) if !state.is_null() => {
                 let entry = self.resource(type_name)?;
-                Some(encode(state, &entry.ty, "listed object")?)
+                Some(encode(state, entry.ty(), "listed object")?)
             }
             _ => None,
         };
