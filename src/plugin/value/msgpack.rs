@@ -326,11 +326,11 @@ fn decode_value(
             let mut entries = BTreeMap::new();
             for _ in 0..n {
                 let key = read_key(r, path)?;
-                if entries.contains_key(&key) {
-                    return Err(path.key(&key).msgpack_error("duplicate map key"));
+                if entries.contains_key(key) {
+                    return Err(path.key(key).msgpack_error("duplicate map key"));
                 }
-                let value = decode_value(r, elem, &path.key(&key), depth + 1)?;
-                entries.insert(key, value);
+                let value = decode_value(r, elem, &path.key(key), depth + 1)?;
+                entries.insert(key.to_owned(), value);
             }
             Ok(Value::Map(entries))
         }
@@ -338,35 +338,45 @@ fn decode_value(
             let Head::Map(n) = head else {
                 return Err(expected("a map (object)"));
             };
-            let mut attrs = BTreeMap::new();
+            // Names stay borrowed from the input until the map is built; cty writes them in
+            // name order, so the sort below is one pass and the map is built from sorted
+            // entries instead of by one search per attribute.
+            let mut given: Vec<(&str, Value)> = Vec::with_capacity(n.min(r.buf.len()));
             for _ in 0..n {
                 let name = read_key(r, path)?;
-                let attr_path = path.attr(&name);
-                let Some(attr_ty) = object.attributes.get(&name) else {
+                let attr_path = path.attr(name);
+                let Some(attr_ty) = object.attributes.get(name) else {
                     return Err(attr_path.msgpack_error("unsupported attribute"));
                 };
-                if attrs.contains_key(&name) {
-                    return Err(attr_path.msgpack_error("duplicate attribute"));
-                }
                 let value = decode_value(r, attr_ty, &attr_path, depth + 1)?;
-                attrs.insert(name, value);
+                given.push((name, value));
             }
-            for name in object.attributes.keys() {
-                if !attrs.contains_key(name) {
-                    attrs.insert(name.clone(), Value::Null);
-                }
+            given.sort_by(|a, b| a.0.cmp(b.0));
+            if let Some(pair) = given.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+                return Err(path.attr(pair[0].0).msgpack_error("duplicate attribute"));
             }
+            // Every given name is an attribute, and both are sorted: one merge fills in the
+            // attributes Terraform left out as null.
+            let mut given = given.into_iter().peekable();
+            let attrs: BTreeMap<String, Value> = object
+                .attributes
+                .keys()
+                .map(|name| {
+                    let value = given
+                        .next_if(|(given_name, _)| *given_name == name.as_str())
+                        .map_or(Value::Null, |(_, value)| value);
+                    (name.clone(), value)
+                })
+                .collect();
             Ok(Value::Object(attrs))
         }
     }
 }
 
 /// Reads a map key or object attribute name, which must be a string.
-fn read_key(r: &mut Reader<'_>, path: &Path<'_>) -> Result<String, ValueError> {
+fn read_key<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Result<&'a str, ValueError> {
     let head = r.head().map_err(|m| path.msgpack_error(m))?;
-    utf8(head, "a string key")
-        .map(str::to_owned)
-        .map_err(|m| path.msgpack_error(m))
+    utf8(head, "a string key").map_err(|m| path.msgpack_error(m))
 }
 
 /// Reads `[type JSON, value]`, the form of a known-type value of type `dynamic`.
@@ -686,4 +696,68 @@ fn write_unknown(
     )?;
     out.extend_from_slice(&body);
     Ok(())
+}
+
+#[cfg(test)]
+mod object_tests {
+    //! Objects whose attributes arrive out of name order, repeated or missing (cty writes
+    //! them in order, once each; the decoder must not depend on it).
+
+    use super::*;
+
+    fn object_type() -> Type {
+        Type::object([
+            ("a".to_owned(), Type::Bool),
+            ("b".to_owned(), Type::String),
+            ("c".to_owned(), Type::Bool),
+        ])
+    }
+
+    fn encode(pairs: &[(&str, Option<bool>)]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let len = u32::try_from(pairs.len()).unwrap();
+        rmp::encode::write_map_len(&mut bytes, len).unwrap();
+        for (name, value) in pairs {
+            rmp::encode::write_str(&mut bytes, name).unwrap();
+            match value {
+                Some(b) => rmp::encode::write_bool(&mut bytes, *b).unwrap(),
+                None => rmp::encode::write_str(&mut bytes, "text").unwrap(),
+            }
+        }
+        bytes
+    }
+
+    #[test]
+    fn attributes_out_of_order_decode_as_in_order_and_missing_ones_are_null() {
+        let ty = object_type();
+        let in_order = decode_msgpack(&encode(&[("a", Some(true)), ("c", Some(false))]), &ty);
+        let reversed = decode_msgpack(&encode(&[("c", Some(false)), ("a", Some(true))]), &ty);
+        let in_order = in_order.unwrap();
+        assert_eq!(in_order, reversed.unwrap());
+        let Value::Object(attrs) = in_order else {
+            panic!("an object: {in_order:?}");
+        };
+        assert_eq!(attrs.get("a"), Some(&Value::Bool(true)));
+        assert_eq!(attrs.get("b"), Some(&Value::Null));
+        assert_eq!(attrs.get("c"), Some(&Value::Bool(false)));
+        let all = decode_msgpack(
+            &encode(&[("b", None), ("c", Some(true)), ("a", Some(false))]),
+            &ty,
+        )
+        .unwrap();
+        let Value::Object(attrs) = all else {
+            panic!("an object: {all:?}");
+        };
+        assert_eq!(attrs.get("b"), Some(&Value::String("text".to_owned())));
+    }
+
+    #[test]
+    fn a_repeated_attribute_is_refused_with_its_path() {
+        let bytes = encode(&[("c", Some(true)), ("a", Some(true)), ("c", Some(false))]);
+        let error = decode_msgpack(&bytes, &object_type()).unwrap_err().to_string();
+        assert!(
+            error.contains("duplicate attribute") && error.contains(".c"),
+            "{error}"
+        );
+    }
 }
