@@ -254,9 +254,27 @@ pub fn like_prior<T: Default + PartialEq>(remote: T, prior: Option<&T>) -> Optio
 }
 
 /// A value ECS reports although the configuration may not have set it (a default): null
-/// when it equals `default` and the prior state held null.
-fn unless_default<T: PartialEq>(remote: Option<T>, default: T, prior: Option<&T>) -> Option<T> {
-    remote.filter(|v| !(*v == default && prior.is_none()))
+/// when it equals `default` and the prior state held null. A value ECS leaves out reads back
+/// as the prior's when that is the default (written explicitly, and what ECS applies).
+fn unless_default<T: PartialEq + Clone>(
+    remote: Option<T>,
+    default: T,
+    prior: Option<&T>,
+) -> Option<T> {
+    match remote {
+        Some(v) => (!(v == default && prior.is_none())).then_some(v),
+        None => prior.filter(|p| **p == default).cloned(),
+    }
+}
+
+/// The user ECS reports. ECS sets `"0"` (root) on a FireLens router that names no user:
+/// that reads back as unset where the prior state (none on import) left it unset.
+fn flatten_user(c: &ContainerDefinition, prior: Option<&ContainerSettings>) -> Option<String> {
+    let user = c.user().filter(|u| !u.is_empty())?;
+    let set_by_ecs = user == "0"
+        && c.firelens_configuration().is_some()
+        && prior.is_none_or(|p| p.user.is_none());
+    (!set_by_ecs).then(|| user.to_owned())
 }
 
 fn flatten_health_check(
@@ -365,7 +383,7 @@ pub fn flatten_settings(
             false,
             prior.and_then(|p| p.readonly_root_filesystem.as_ref()),
         ),
-        user: c.user().filter(|u| !u.is_empty()).map(str::to_owned),
+        user: flatten_user(c, prior),
         working_directory: c
             .working_directory()
             .filter(|w| !w.is_empty())
@@ -487,8 +505,8 @@ pub fn runtime_settings_schema(block: Block) -> Block {
                 )
                 .attribute(
                     Attribute::optional("timeout", Type::Number)
-                        .validate(Validator::Between(2, 120))
-                        .describe("Seconds a check may take before it counts as failed (5 when unset)."),
+                        .validate(Validator::Between(2, 60))
+                        .describe("Seconds a check may take before it counts as failed (5 when unset; at most 60)."),
                 )
                 .attribute(
                     Attribute::optional("retries", Type::Number)
@@ -581,6 +599,7 @@ pub fn runtime_settings_schema(block: Block) -> Block {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Value;
 
     fn settings() -> ContainerSettings {
         ContainerSettings {
@@ -708,5 +727,90 @@ mod tests {
             ..ContainerSettings::default()
         };
         assert_eq!(flatten_settings(&definition, Some(&as_block)), as_block);
+    }
+
+    #[test]
+    fn an_explicit_default_ecs_leaves_out_reads_back_as_written() {
+        let written = ContainerSettings {
+            health_check: Some(HealthCheckModel {
+                command: vec!["CMD".into(), "true".into()],
+                interval: None,
+                timeout: None,
+                retries: None,
+                start_period: Some(0),
+            }),
+            readonly_root_filesystem: Some(false),
+            ..ContainerSettings::default()
+        };
+        // ECS leaves the zero start period and the false flag out of its answer.
+        let reported = ContainerDefinition::builder()
+            .name("app")
+            .health_check(
+                HealthCheck::builder()
+                    .command("CMD")
+                    .command("true")
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        assert_eq!(flatten_settings(&reported, Some(&written)), written);
+        // Nothing written, nothing read.
+        let unset = flatten_settings(&reported, None);
+        assert_eq!(unset.health_check.and_then(|h| h.start_period), None);
+        assert_eq!(unset.readonly_root_filesystem, None);
+    }
+
+    #[test]
+    fn the_root_user_ecs_gives_a_firelens_router_reads_back_as_unset() {
+        let written = ContainerSettings::default();
+        let router = |user: &str| {
+            ContainerDefinition::builder()
+                .name("log_router")
+                .user(user)
+                .firelens_configuration(
+                    FirelensConfiguration::builder()
+                        .r#type(FirelensConfigurationType::Fluentbit)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        };
+        assert_eq!(flatten_settings(&router("0"), Some(&written)), written);
+        assert_eq!(flatten_settings(&router("0"), None).user, None);
+        // Written as "0", it stays; another user is drift.
+        let as_root = ContainerSettings {
+            user: Some("0".into()),
+            ..ContainerSettings::default()
+        };
+        assert_eq!(flatten_settings(&router("0"), Some(&as_root)), as_root);
+        let drifted = flatten_settings(&router("1000"), Some(&written));
+        assert_eq!(drifted.user.as_deref(), Some("1000"));
+        // A container that is no router keeps its root user.
+        let plain = ContainerDefinition::builder().name("app").user("0").build();
+        assert_eq!(flatten_settings(&plain, None).user.as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn a_health_check_timeout_is_at_most_60_seconds() {
+        use crate::plugin::validator::validate_block;
+        let block = runtime_settings_schema(Block::new("container"));
+        let with_timeout = |timeout: i64| {
+            let health_check = Value::Object(BTreeMap::from([
+                (
+                    "command".to_owned(),
+                    Value::List(vec![Value::from("CMD"), Value::from("true")]),
+                ),
+                ("timeout".to_owned(), Value::from(timeout)),
+            ]));
+            Value::Object(BTreeMap::from([("health_check".to_owned(), health_check)]))
+        };
+        let root = crate::plugin::AttributePath::default();
+        assert!(validate_block(&block, &with_timeout(60), &root).is_empty());
+        let refused = validate_block(&block, &with_timeout(61), &root);
+        let paths: Vec<String> = refused
+            .iter()
+            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(paths, ["health_check.timeout"]);
     }
 }
