@@ -15,6 +15,7 @@ use crate::plugin::{
     Type, Validator, Value,
 };
 use crate::provider::aws_error::CallError;
+use crate::provider::validate;
 
 /// The capacity providers a Fargate cluster can use.
 pub(super) const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
@@ -37,8 +38,10 @@ pub(super) fn capacity_providers_attribute() -> Attribute {
         .describe(
             "The capacity providers associated with the cluster (PutClusterCapacityProviders), \
              which its services and `default_capacity_provider_strategy` may use. Unset: none \
-             (one added outside Terraform shows as drift). Updated in place; ECS refuses to \
-             remove one that a service still uses.",
+             (one added outside Terraform shows as drift). Updated in place (tried again for \
+             up to 10 minutes while ECS is still busy with the cluster). ECS refuses to remove \
+             one that a service still uses: move the services off it first (their strategy, \
+             or this default strategy), then remove it from the cluster in a second apply.",
         )
 }
 
@@ -217,16 +220,12 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
             ),
         ));
     }
-    let all_weights_zero = strategy
-        .iter()
-        .all(|s| matches!(s.weight, Known::Null | Known::Value(0)));
-    if strategy.len() > 1 && all_weights_zero {
+    let weights: Vec<Known<i64>> = strategy.iter().map(|s| s.weight.clone()).collect();
+    if validate::no_weight_above_zero(&weights) {
         diagnostics.push(invalid(
             "weight",
             "No weight above 0",
-            "With several capacity providers in a strategy, at least one needs a weight above \
-             0, or ECS cannot place tasks with it."
-                .to_owned(),
+            validate::NO_WEIGHT_ABOVE_ZERO.to_owned(),
         ));
     }
     diagnostics
