@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use aws_sdk_ecs::types::CapacityProviderStrategyItem;
 use serde::{Deserialize, Serialize};
 
-use crate::plugin::model::{conform, from_value};
+use crate::plugin::model::from_value;
+use crate::plugin::plan::plan_nested_defaults;
 use crate::plugin::{
     Attribute, AttributePath, Block, Diagnostic, Diagnostics, Known, NestedBlock, ResourcePlan,
     Type, Validator, Value,
@@ -119,28 +120,10 @@ pub(super) fn expand_strategy<'a>(
         .collect()
 }
 
-/// Plans `weight` and `base` as `0` in the strategy blocks that leave them unset (what ECS
-/// records for them), so that the plan is what the apply makes.
+/// Plans `weight` and `base` as `0` (their defaults) in the strategy blocks that leave them
+/// unset (what ECS records for them), so that the plan is what the apply makes.
 pub(super) fn plan_strategy_defaults(plan: &mut ResourcePlan) {
-    let Value::Set(items) = plan.planned(STRATEGY_BLOCK) else {
-        return;
-    };
-    let filled: Vec<Value> = items
-        .iter()
-        .cloned()
-        .map(|mut item| {
-            if let Value::Object(attributes) = &mut item {
-                for name in ["weight", "base"] {
-                    if attributes.get(name).is_none_or(Value::is_null) {
-                        attributes.insert(name.to_owned(), Value::from_i64(0));
-                    }
-                }
-            }
-            item
-        })
-        .collect();
-    let ty = default_strategy_block().value_type();
-    plan.set(STRATEGY_BLOCK, conform(Value::List(filled), &ty));
+    plan_nested_defaults(&default_strategy_block(), plan);
 }
 
 /// The attributes the rules across attributes read, as a configuration holds them.

@@ -495,7 +495,8 @@ pub fn runtime_settings_schema(block: Block) -> Block {
                         .validate(Validator::MinItems(1))
                         .describe(
                             "The command, as ECS takes it: `[\"CMD-SHELL\", \"curl -f \
-                             http://localhost:3000/health || exit 1\"]` or `[\"CMD\", ...]`.",
+                             http://localhost:3000/health || exit 1\"]` or `[\"CMD\", ...]`; \
+                             it starts with `CMD`, `CMD-SHELL` or `NONE`.",
                         ),
                 )
                 .attribute(

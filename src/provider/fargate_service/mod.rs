@@ -436,6 +436,7 @@ impl Resource for FargateService {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
+        strategy::plan_strategy_defaults(plan);
         if let Err(errors) = strategy::plan_strategy_replacement(plan) {
             return errors;
         }
