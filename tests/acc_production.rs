@@ -67,7 +67,6 @@ const WITH_SIDECARS: &str = r#"  container_name           = "web"
     essential = true
     cpu       = 64
     memory    = 128
-    user      = "0"
     firelens_configuration {
       type    = "fluentbit"
       options = { enable-ecs-log-metadata = "true" }
@@ -148,7 +147,8 @@ variable "image_tag" {{
 }}
 
 resource "todo_ecs_cluster" "main" {{
-  name = "{name}"
+  name               = "{name}"
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 }}
 
 resource "todo_fargate_service" "svc" {{
@@ -226,6 +226,16 @@ fn strategy_of(service: &aws_sdk_ecs::types::Service) -> Vec<(String, i32, i32)>
         .collect();
     items.sort();
     items
+}
+
+/// The id of the service's PRIMARY deployment (the one a new deployment replaces).
+fn primary_deployment_id(service: &aws_sdk_ecs::types::Service) -> Option<String> {
+    service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id())
+        .map(str::to_owned)
 }
 
 /// The application and two sidecars: ECS's task definition has the three containers with
@@ -436,6 +446,7 @@ fn fargate_spot_strategy_updates_in_place() {
     assert!(service.launch_type().is_none(), "{service:#?}");
     let arn = service.service_arn().map(str::to_owned);
     let revision = p.state()["task_definition_revision"].clone();
+    let deployment = primary_deployment_id(&service);
 
     p.write_service(&spot_strategy(3));
     let plan = p.acc.tf.plan_json(&vars);
@@ -450,8 +461,14 @@ fn fargate_spot_strategy_updates_in_place() {
             ("FARGATE_SPOT".to_owned(), 3, 0)
         ]
     );
-    // The strategy is the service's: no new revision.
+    // The strategy is the service's: no new revision, but a new deployment (ECS requires it
+    // forced for a strategy change).
     assert_eq!(p.state()["task_definition_revision"], revision);
+    let redeployed = primary_deployment_id(&updated);
+    assert!(
+        deployment.is_some() && redeployed.is_some() && redeployed != deployment,
+        "the strategy change did not force a new deployment: {deployment:?} -> {redeployed:?}"
+    );
 
     // Out of band: all on FARGATE_SPOT. The next plan puts the configured strategy back.
     let aws = &p.acc.aws;
