@@ -325,21 +325,29 @@ async fn a_put_stops_trying_at_its_time_limit_and_on_other_errors() {
     assert!(error.is(&["UpdateInProgressException"]), "{error}");
     assert!(operations(&fake).len() > 1, "tried again");
 
-    // Another ClientException is final.
-    let fake = FakeAws::default();
-    fake.answer(
-        "PutClusterCapacityProviders",
+    // Another ClientException, or a server error (the SDK's own retries are for those), is
+    // final.
+    let other_errors = [
         Answer::error(
             "ClientException",
             "The specified capacity provider does not exist",
         ),
-    );
-    let clients = fake.start().await.expect("fake endpoint");
-    let error = write::put_capacity_providers(&clients, &planned, short, &ctx)
-        .await
-        .expect_err("refused");
-    assert!(error.is(&["ClientException"]), "{error}");
-    assert_eq!(operations(&fake), ["PutClusterCapacityProviders"]);
+        Answer::server_error(),
+    ];
+    for answer in other_errors {
+        let fake = FakeAws::default();
+        fake.answer("PutClusterCapacityProviders", answer);
+        let clients = fake.start().await.expect("fake endpoint");
+        let error = write::put_capacity_providers(&clients, &planned, short, &ctx)
+            .await
+            .expect_err("refused");
+        assert!(!error.is(&["UpdateInProgressException"]), "{error}");
+        assert_eq!(
+            operations(&fake),
+            ["PutClusterCapacityProviders"],
+            "{error}"
+        );
+    }
 }
 
 /// ECS refuses to delete a cluster with an ACTIVE service (no emulator does): the destroy

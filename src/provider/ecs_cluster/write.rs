@@ -14,7 +14,7 @@ use super::find::find_cluster;
 use super::model::{ClusterModel, ClusterState, insights_setting};
 use crate::plugin::poll::{ErrorKind, Poller, WaitError};
 use crate::plugin::{CallContext, Diagnostic, Known};
-use crate::provider::aws_error::{AwsError, CallError, call, classify};
+use crate::provider::aws_error::{AwsError, CallError, call};
 use crate::provider::config::AwsClients;
 use crate::provider::{UNCERTAIN_CREATE_GRACE, read_back, tags};
 
@@ -173,11 +173,13 @@ pub(super) async fn put_capacity_providers(
             put.map(|_| Put)
         }
     };
+    // Only ECS's "busy" answers are tried again here: the SDK's own retries already cover
+    // throttling and server errors, and a put that failed otherwise is reported as it is.
     let classify_put = |error: &CallError| {
         if busy(error) {
             ErrorKind::Transient
         } else {
-            classify(error)
+            ErrorKind::Final
         }
     };
     match poller.until(ctx, &[], &[Put], put, classify_put).await {
