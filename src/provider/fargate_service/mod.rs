@@ -18,6 +18,8 @@ mod answered;
 #[cfg(test)]
 mod calls_tests;
 mod containers;
+#[cfg(test)]
+mod containers_tests;
 mod find;
 mod flatten;
 mod image;
