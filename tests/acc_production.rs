@@ -510,8 +510,10 @@ fn fargate_spot_strategy_updates_in_place() {
 }
 
 /// Each rule fails at `terraform validate`, pointing at the offending attribute: sidecars
-/// larger than the task, a `container_depends_on` naming no container, a health-check
-/// interval out of range, and a strategy beside a launch type.
+/// larger than the task, a `container_depends_on` naming no container or waiting for an
+/// essential container to exit, a health-check interval out of range, a health-check command
+/// that starts with neither CMD, CMD-SHELL nor NONE, a ulimit's soft limit above its hard one,
+/// and a strategy beside a launch type.
 #[test]
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn invalid_containers_and_placement_fail_at_validate_with_their_paths() {
@@ -535,17 +537,30 @@ resource "todo_fargate_service" "bad" {
     container_name = "nginx"
     condition      = "START"
   }
+  container_depends_on {
+    container_name = "log_router"
+    condition      = "COMPLETE"
+  }
   sidecar {
-    name   = "log_router"
-    image  = "fluent/fluent-bit:3"
-    cpu    = 128
-    memory = 256
+    name      = "log_router"
+    image     = "fluent/fluent-bit:3"
+    essential = true
+    cpu       = 128
+    memory    = 256
   }
   sidecar {
     name   = "agent"
     image  = "datadog/agent:7"
     cpu    = 192
     memory = 128
+    health_check {
+      command = ["agent", "health"]
+    }
+    ulimits {
+      name       = "nofile"
+      soft_limit = 8192
+      hard_limit = 4096
+    }
   }
   capacity_provider_strategy {
     capacity_provider = "FARGATE_SPOT"
@@ -588,11 +603,26 @@ resource "todo_fargate_service" "bad" {
         "{validate:#}"
     );
     assert_eq!(
+        line_of_error("An essential container cannot be waited for to exit"),
+        line_of(&main_tf, "condition      = \"COMPLETE\""),
+        "{validate:#}"
+    );
+    assert_eq!(
+        line_of_error("Invalid health check command"),
+        line_of(&main_tf, "command = [\"agent\", \"health\"]"),
+        "{validate:#}"
+    );
+    assert_eq!(
+        line_of_error("Soft limit above the hard limit"),
+        line_of(&main_tf, "soft_limit = 8192"),
+        "{validate:#}"
+    );
+    assert_eq!(
         diagnostics
             .iter()
             .filter(|d| d["severity"] == "error")
             .count(),
-        4,
+        7,
         "{validate:#}"
     );
 }
