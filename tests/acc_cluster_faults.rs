@@ -167,7 +167,11 @@ fn failing_put_keeps_state_matching_ecs() {
         text.contains("PutClusterCapacityProviders"),
         "which call failed? {text}"
     );
-    assert_eq!(f.remote_spot_weight(), 4, "ECS got the new weights");
+    assert_eq!(
+        f.remote_spot_weight(),
+        4,
+        "the refused update changed the weights in ECS"
+    );
     f.assert_state_matches_ecs("after the failed update");
     f.proxy.clear();
     f.acc.apply_clean();

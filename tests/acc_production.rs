@@ -67,7 +67,6 @@ const WITH_SIDECARS: &str = r#"  container_name           = "web"
     essential = true
     cpu       = 64
     memory    = 128
-    user      = "0"
     firelens_configuration {
       type    = "fluentbit"
       options = { enable-ecs-log-metadata = "true" }
@@ -148,7 +147,8 @@ variable "image_tag" {{
 }}
 
 resource "todo_ecs_cluster" "main" {{
-  name = "{name}"
+  name               = "{name}"
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 }}
 
 resource "todo_fargate_service" "svc" {{
@@ -226,6 +226,16 @@ fn strategy_of(service: &aws_sdk_ecs::types::Service) -> Vec<(String, i32, i32)>
         .collect();
     items.sort();
     items
+}
+
+/// The id of the service's PRIMARY deployment (the one a new deployment replaces).
+fn primary_deployment_id(service: &aws_sdk_ecs::types::Service) -> Option<String> {
+    service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id())
+        .map(str::to_owned)
 }
 
 /// The application and two sidecars: ECS's task definition has the three containers with
@@ -436,6 +446,7 @@ fn fargate_spot_strategy_updates_in_place() {
     assert!(service.launch_type().is_none(), "{service:#?}");
     let arn = service.service_arn().map(str::to_owned);
     let revision = p.state()["task_definition_revision"].clone();
+    let deployment = primary_deployment_id(&service);
 
     p.write_service(&spot_strategy(3));
     let plan = p.acc.tf.plan_json(&vars);
@@ -450,8 +461,14 @@ fn fargate_spot_strategy_updates_in_place() {
             ("FARGATE_SPOT".to_owned(), 3, 0)
         ]
     );
-    // The strategy is the service's: no new revision.
+    // The strategy is the service's: no new revision, but a new deployment (ECS requires it
+    // forced for a strategy change).
     assert_eq!(p.state()["task_definition_revision"], revision);
+    let redeployed = primary_deployment_id(&updated);
+    assert!(
+        deployment.is_some() && redeployed.is_some() && redeployed != deployment,
+        "the strategy change did not force a new deployment: {deployment:?} -> {redeployed:?}"
+    );
 
     // Out of band: all on FARGATE_SPOT. The next plan puts the configured strategy back.
     let aws = &p.acc.aws;
@@ -493,8 +510,10 @@ fn fargate_spot_strategy_updates_in_place() {
 }
 
 /// Each rule fails at `terraform validate`, pointing at the offending attribute: sidecars
-/// larger than the task, a `container_depends_on` naming no container, a health-check
-/// interval out of range, and a strategy beside a launch type.
+/// larger than the task, a `container_depends_on` naming no container or waiting for an
+/// essential container to exit, a health-check interval out of range, a health-check command
+/// that starts with neither CMD, CMD-SHELL nor NONE, a ulimit's soft limit above its hard one,
+/// and a strategy beside a launch type.
 #[test]
 #[ignore = "acceptance test: needs TF_ACC=1 and the emulators (make testacc)"]
 fn invalid_containers_and_placement_fail_at_validate_with_their_paths() {
@@ -518,17 +537,30 @@ resource "todo_fargate_service" "bad" {
     container_name = "nginx"
     condition      = "START"
   }
+  container_depends_on {
+    container_name = "log_router"
+    condition      = "COMPLETE"
+  }
   sidecar {
-    name   = "log_router"
-    image  = "fluent/fluent-bit:3"
-    cpu    = 128
-    memory = 256
+    name      = "log_router"
+    image     = "fluent/fluent-bit:3"
+    essential = true
+    cpu       = 128
+    memory    = 256
   }
   sidecar {
     name   = "agent"
     image  = "datadog/agent:7"
     cpu    = 192
     memory = 128
+    health_check {
+      command = ["agent", "health"]
+    }
+    ulimits {
+      name       = "nofile"
+      soft_limit = 8192
+      hard_limit = 4096
+    }
   }
   capacity_provider_strategy {
     capacity_provider = "FARGATE_SPOT"
@@ -571,11 +603,26 @@ resource "todo_fargate_service" "bad" {
         "{validate:#}"
     );
     assert_eq!(
+        line_of_error("An essential container cannot be waited for to exit"),
+        line_of(&main_tf, "condition      = \"COMPLETE\""),
+        "{validate:#}"
+    );
+    assert_eq!(
+        line_of_error("Invalid health check command"),
+        line_of(&main_tf, "command = [\"agent\", \"health\"]"),
+        "{validate:#}"
+    );
+    assert_eq!(
+        line_of_error("Soft limit above the hard limit"),
+        line_of(&main_tf, "soft_limit = 8192"),
+        "{validate:#}"
+    );
+    assert_eq!(
         diagnostics
             .iter()
             .filter(|d| d["severity"] == "error")
             .count(),
-        4,
+        7,
         "{validate:#}"
     );
 }

@@ -1,12 +1,46 @@
 //! The planning rules every resource shares, applied before a resource's own `modify_plan`:
 //! defaults for unset attributes, unknown values for computed attributes that an apply will
 //! set, prior values kept for stable computed attributes, and the attributes whose change
-//! forces replacement.
+//! forces replacement. [`plan_nested_defaults`] does the defaults of repeated nested blocks
+//! for a resource's `modify_plan` that wants them.
 
 use super::diag::AttributePath;
+use super::model::conform;
 use super::resource::ResourcePlan;
-use super::schema::{AttributeMode, Block};
+use super::schema::{AttributeMode, Block, NestedBlock, Nesting};
 use super::value::Value;
+
+/// Plans the defaults of the attributes of each `nested` block (a list or a set) that the
+/// plan leaves unset, so that the plan is what an apply records (say, a `weight` ECS records
+/// as 0). Values not known yet stay unknown.
+pub fn plan_nested_defaults(nested: &NestedBlock, plan: &mut ResourcePlan) {
+    let (Value::List(items) | Value::Set(items)) = plan.planned(&nested.name) else {
+        return;
+    };
+    if !matches!(nested.nesting, Nesting::List | Nesting::Set) {
+        return;
+    }
+    let filled: Vec<Value> = items
+        .iter()
+        .cloned()
+        .map(|mut item| {
+            if let Value::Object(values) = &mut item {
+                for attribute in &nested.block.attributes {
+                    if let Some(default) = &attribute.default
+                        && values.get(&attribute.name).is_none_or(Value::is_null)
+                    {
+                        values.insert(attribute.name.clone(), default.clone());
+                    }
+                }
+            }
+            item
+        })
+        .collect();
+    plan.set(
+        &nested.name,
+        conform(Value::List(filled), &nested.value_type()),
+    );
+}
 
 /// Applies the shared planning rules to a proposed new state (create or update; never destroy).
 pub fn plan_defaults_and_unknowns(block: &Block, plan: &mut ResourcePlan) {

@@ -213,7 +213,20 @@ impl Resource for EcsCluster {
         }
         // Otherwise record the cluster as it now is (even after StopProvider).
         let state = state_after_change(clients, &planned_model, &CallContext::detached()).await;
-        update_outcome(result, state, prior, "ECS cluster", name)
+        let in_use = result
+            .as_ref()
+            .err()
+            .and_then(|error| write::capacity_in_use(name, error));
+        match (in_use, state) {
+            (Some(refused), Ok(state)) => {
+                Applied::failed(Some(state.unwrap_or_else(|| prior.clone())), refused)
+            }
+            (Some(refused), Err(mut read)) => {
+                read.push(refused);
+                Applied::failed(Some(prior.clone()), read)
+            }
+            (None, state) => update_outcome(result, state, prior, "ECS cluster", name),
+        }
     }
 
     async fn delete(&self, prior: &Value, _private: &Private, ctx: &CallContext) -> Diagnostics {

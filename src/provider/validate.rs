@@ -1,12 +1,28 @@
 //! Validators shared by the provider's resources, for the formats AWS documents: ECS names,
-//! references to a cluster by name or ARN, CloudWatch Logs group names. The generic ones (one
-//! of, ranges, ARNs, durations) are [`Validator`]'s own variants.
+//! references to a cluster by name or ARN, CloudWatch Logs group names; and ECS's rule for the
+//! weights of a capacity provider strategy, which a cluster's default strategy and a service's
+//! strategy share. The generic ones (one of, ranges, ARNs, durations) are [`Validator`]'s own
+//! variants.
 
 use crate::plugin::validator::is_arn;
-use crate::plugin::{Validator, Value};
+use crate::plugin::{Known, Validator, Value};
 
 /// The pattern of ECS cluster and service names (and task definition families).
 const ECS_NAME: &str = r"^[A-Za-z0-9_-]{1,255}$";
+
+/// What ECS says, in effect, to a strategy whose weights are all 0.
+pub const NO_WEIGHT_ABOVE_ZERO: &str = "With several capacity providers in a strategy, at \
+     least one needs a weight above 0, or ECS cannot place tasks with it.";
+
+/// Whether a capacity provider strategy with these `weights` (one per provider; unset counts
+/// as 0) breaks ECS's rule that, with several providers, one weight at least is above 0. A
+/// weight not known yet may be above 0: the rule holds until it is known.
+pub fn no_weight_above_zero(weights: &[Known<i64>]) -> bool {
+    weights.len() > 1
+        && weights
+            .iter()
+            .all(|w| matches!(w, Known::Null | Known::Value(0)))
+}
 
 /// An ECS cluster or service name: 1-255 letters, digits, `-` and `_`.
 pub fn ecs_name() -> Validator {

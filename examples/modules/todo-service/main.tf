@@ -26,7 +26,24 @@ resource "todo_fargate_service" "this" {
   # The deployment circuit breaker is on, with rollback, unless a deployment_circuit_breaker
   # block says otherwise: a rollout whose tasks keep failing returns to the last working revision.
 
-  stop_timeout = var.stop_timeout
+  stop_timeout      = var.stop_timeout
+  working_directory = var.working_directory
+
+  dynamic "ulimits" {
+    for_each = var.ulimits
+    content {
+      name       = ulimits.value.name
+      soft_limit = ulimits.value.soft_limit
+      hard_limit = ulimits.value.hard_limit
+    }
+  }
+
+  dynamic "linux_parameters" {
+    for_each = var.linux_parameters == null ? [] : [var.linux_parameters]
+    content {
+      init_process_enabled = linux_parameters.value.init_process_enabled
+    }
+  }
 
   dynamic "health_check" {
     for_each = var.health_check == null ? [] : [var.health_check]
@@ -80,6 +97,23 @@ resource "todo_fargate_service" "this" {
       user                     = sidecar.value.user
       stop_timeout             = sidecar.value.stop_timeout
       readonly_root_filesystem = sidecar.value.readonly_root_filesystem
+      working_directory        = sidecar.value.working_directory
+
+      dynamic "ulimits" {
+        for_each = sidecar.value.ulimits
+        content {
+          name       = ulimits.value.name
+          soft_limit = ulimits.value.soft_limit
+          hard_limit = ulimits.value.hard_limit
+        }
+      }
+
+      dynamic "linux_parameters" {
+        for_each = sidecar.value.linux_parameters == null ? [] : [sidecar.value.linux_parameters]
+        content {
+          init_process_enabled = linux_parameters.value.init_process_enabled
+        }
+      }
 
       dynamic "port_mappings" {
         for_each = sidecar.value.port_mappings

@@ -71,6 +71,30 @@ variable "stop_timeout" {
   description = "Seconds the application has after SIGTERM (2-120; ECS waits 30 when unset)."
 }
 
+variable "working_directory" {
+  type        = string
+  default     = null
+  description = "The directory the application's command runs in (the image's when unset)."
+}
+
+variable "ulimits" {
+  type = list(object({
+    name       = string
+    soft_limit = number
+    hard_limit = number
+  }))
+  default     = []
+  description = "Resource limits of the application container, such as nofile (Fargate changes only nofile)."
+}
+
+variable "linux_parameters" {
+  type = object({
+    init_process_enabled = optional(bool)
+  })
+  default     = null
+  description = "Linux settings of the application container: init_process_enabled runs an init process as PID 1."
+}
+
 variable "log_configuration" {
   type = object({
     log_driver = string
@@ -110,6 +134,15 @@ variable "sidecars" {
     user                     = optional(string)
     stop_timeout             = optional(number)
     readonly_root_filesystem = optional(bool)
+    working_directory        = optional(string)
+    ulimits = optional(list(object({
+      name       = string
+      soft_limit = number
+      hard_limit = number
+    })), [])
+    linux_parameters = optional(object({
+      init_process_enabled = optional(bool)
+    }))
     port_mappings = optional(list(object({
       container_port = number
       protocol       = optional(string)

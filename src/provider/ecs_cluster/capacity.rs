@@ -9,12 +9,14 @@ use std::collections::BTreeSet;
 use aws_sdk_ecs::types::CapacityProviderStrategyItem;
 use serde::{Deserialize, Serialize};
 
-use crate::plugin::model::{conform, from_value};
+use crate::plugin::model::from_value;
+use crate::plugin::plan::plan_nested_defaults;
 use crate::plugin::{
     Attribute, AttributePath, Block, Diagnostic, Diagnostics, Known, NestedBlock, ResourcePlan,
     Type, Validator, Value,
 };
 use crate::provider::aws_error::CallError;
+use crate::provider::validate;
 
 /// The capacity providers a Fargate cluster can use.
 pub(super) const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
@@ -37,8 +39,10 @@ pub(super) fn capacity_providers_attribute() -> Attribute {
         .describe(
             "The capacity providers associated with the cluster (PutClusterCapacityProviders), \
              which its services and `default_capacity_provider_strategy` may use. Unset: none \
-             (one added outside Terraform shows as drift). Updated in place; ECS refuses to \
-             remove one that a service still uses.",
+             (one added outside Terraform shows as drift). Updated in place (tried again for \
+             up to 10 minutes while ECS is still busy with the cluster). ECS refuses to remove \
+             one that a service still uses: move the services off it first (their strategy, \
+             or this default strategy), then remove it from the cluster in a second apply.",
         )
 }
 
@@ -116,28 +120,10 @@ pub(super) fn expand_strategy<'a>(
         .collect()
 }
 
-/// Plans `weight` and `base` as `0` in the strategy blocks that leave them unset (what ECS
-/// records for them), so that the plan is what the apply makes.
+/// Plans `weight` and `base` as `0` (their defaults) in the strategy blocks that leave them
+/// unset (what ECS records for them), so that the plan is what the apply makes.
 pub(super) fn plan_strategy_defaults(plan: &mut ResourcePlan) {
-    let Value::Set(items) = plan.planned(STRATEGY_BLOCK) else {
-        return;
-    };
-    let filled: Vec<Value> = items
-        .iter()
-        .cloned()
-        .map(|mut item| {
-            if let Value::Object(attributes) = &mut item {
-                for name in ["weight", "base"] {
-                    if attributes.get(name).is_none_or(Value::is_null) {
-                        attributes.insert(name.to_owned(), Value::from_i64(0));
-                    }
-                }
-            }
-            item
-        })
-        .collect();
-    let ty = default_strategy_block().value_type();
-    plan.set(STRATEGY_BLOCK, conform(Value::List(filled), &ty));
+    plan_nested_defaults(&default_strategy_block(), plan);
 }
 
 /// The attributes the rules across attributes read, as a configuration holds them.
@@ -217,16 +203,12 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
             ),
         ));
     }
-    let all_weights_zero = strategy
-        .iter()
-        .all(|s| matches!(s.weight, Known::Null | Known::Value(0)));
-    if strategy.len() > 1 && all_weights_zero {
+    let weights: Vec<Known<i64>> = strategy.iter().map(|s| s.weight.clone()).collect();
+    if validate::no_weight_above_zero(&weights) {
         diagnostics.push(invalid(
             "weight",
             "No weight above 0",
-            "With several capacity providers in a strategy, at least one needs a weight above \
-             0, or ECS cannot place tasks with it."
-                .to_owned(),
+            validate::NO_WEIGHT_ABOVE_ZERO.to_owned(),
         ));
     }
     diagnostics

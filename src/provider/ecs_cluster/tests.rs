@@ -263,6 +263,91 @@ async fn a_refused_put_records_the_cluster_as_it_is() {
         "the outcome is read back"
     );
     assert_eq!(recorded(&applied), Some(prior));
+    let text = applied.diagnostics.joined();
+    assert!(text.contains("FARGATE_SPOT is in use"), "{text}");
+    assert!(
+        text.contains("move the services off it first") && text.contains("in a second apply"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_put_while_ecs_is_busy_with_the_cluster_is_tried_again() {
+    let fake = FakeAws::default();
+    fake.queue(
+        "PutClusterCapacityProviders",
+        vec![
+            Answer::error("UpdateInProgressException", "An update is in progress"),
+            Answer::error("ClientException", "Cluster was not ACTIVE"),
+        ],
+    );
+    fake.answer("PutClusterCapacityProviders", described(&[]));
+    let resource = started(&fake).await;
+    let prior = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 1, 0)], true));
+    let planned = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 3, 0)], true));
+
+    let applied = resource
+        .update(
+            &prior,
+            &planned,
+            &Private::default(),
+            &CallContext::default(),
+        )
+        .await;
+    assert!(!has_errors(&applied), "{:?}", applied.diagnostics);
+    assert_eq!(
+        operations(&fake),
+        [
+            "PutClusterCapacityProviders",
+            "PutClusterCapacityProviders",
+            "PutClusterCapacityProviders"
+        ]
+    );
+    assert_eq!(recorded(&applied), Some(planned));
+}
+
+#[tokio::test]
+async fn a_put_stops_trying_at_its_time_limit_and_on_other_errors() {
+    use crate::plugin::poll::Poller;
+    let fake = FakeAws::default();
+    fake.answer(
+        "PutClusterCapacityProviders",
+        Answer::error("UpdateInProgressException", "An update is in progress"),
+    );
+    let clients = fake.start().await.expect("fake endpoint");
+    let planned = model(&[("FARGATE", 1, 0)], true);
+    let short = Poller::new(Duration::from_millis(400))
+        .delays(Duration::from_millis(50), Duration::from_millis(50));
+    let ctx = CallContext::default();
+    let error = write::put_capacity_providers(&clients, &planned, short, &ctx)
+        .await
+        .expect_err("still busy");
+    assert!(error.is(&["UpdateInProgressException"]), "{error}");
+    assert!(operations(&fake).len() > 1, "tried again");
+
+    // Another ClientException, or a server error (the SDK's own retries are for those), is
+    // final.
+    let other_errors = [
+        Answer::error(
+            "ClientException",
+            "The specified capacity provider does not exist",
+        ),
+        Answer::server_error(),
+    ];
+    for answer in other_errors {
+        let fake = FakeAws::default();
+        fake.answer("PutClusterCapacityProviders", answer);
+        let clients = fake.start().await.expect("fake endpoint");
+        let error = write::put_capacity_providers(&clients, &planned, short, &ctx)
+            .await
+            .expect_err("refused");
+        assert!(!error.is(&["UpdateInProgressException"]), "{error}");
+        assert_eq!(
+            operations(&fake),
+            ["PutClusterCapacityProviders"],
+            "{error}"
+        );
+    }
 }
 
 /// ECS refuses to delete a cluster with an ACTIVE service (no emulator does): the destroy

@@ -2,13 +2,19 @@
 //! capacity providers and the default strategy included; when it fails without a clear answer,
 //! a read-back tells whether it made the cluster. An update sends only the calls whose part of
 //! the plan changed (UpdateCluster, PutClusterCapacityProviders, TagResource and
-//! UntagResource), comparing the plan with the prior state.
+//! UntagResource), comparing the plan with the prior state. PutClusterCapacityProviders is
+//! tried again for a while when ECS is still busy with the cluster (an update in progress, a
+//! cluster not ACTIVE yet), as terraform-provider-aws does; ECS's refusal to remove a
+//! capacity provider a service still uses says what to do instead.
+
+use std::time::Duration;
 
 use super::capacity::expand_strategy;
 use super::find::find_cluster;
 use super::model::{ClusterModel, ClusterState, insights_setting};
+use crate::plugin::poll::{ErrorKind, Poller, WaitError};
 use crate::plugin::{CallContext, Diagnostic, Known};
-use crate::provider::aws_error::{CallError, call};
+use crate::provider::aws_error::{AwsError, CallError, call};
 use crate::provider::config::AwsClients;
 use crate::provider::{UNCERTAIN_CREATE_GRACE, read_back, tags};
 
@@ -99,14 +105,8 @@ pub(super) async fn update_cluster(
         call(ctx, "ecs:UpdateCluster", request.send()).await?;
     }
     if prior.providers() != planned.providers() || prior.strategy() != planned.strategy() {
-        let strategy = expand_strategy(&planned.strategy())?;
-        let request = clients
-            .ecs
-            .put_cluster_capacity_providers()
-            .cluster(name)
-            .set_capacity_providers(Some(planned.providers().into_iter().collect()))
-            .set_default_capacity_provider_strategy(Some(strategy));
-        call(ctx, "ecs:PutClusterCapacityProviders", request.send()).await?;
+        let poller = Poller::new(PUT_RETRY_TIMEOUT);
+        put_capacity_providers(clients, planned, poller, ctx).await?;
     }
     let wanted = tags::merge(&clients.default_tags, planned.tags.as_ref());
     let (arn, current) = match (&prior.arn, &prior.tags_all) {
@@ -121,4 +121,96 @@ pub(super) async fn update_cluster(
         }
     };
     tags::sync_ecs_tags(clients, &arn, &current, &wanted, ctx).await
+}
+
+/// How long PutClusterCapacityProviders is tried again while ECS is busy with the cluster
+/// (terraform-provider-aws waits as long).
+const PUT_RETRY_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// ECS's answer while another change to the cluster is under way.
+const UPDATE_IN_PROGRESS: &str = "UpdateInProgressException";
+
+/// ECS's answer (a ClientException) while the cluster is not ACTIVE yet.
+const NOT_ACTIVE_MESSAGE: &str = "Cluster was not ACTIVE";
+
+/// ECS's answer when a capacity provider to remove is still in use.
+const IN_USE: &str = "ResourceInUseException";
+
+/// Whether ECS refused a PutClusterCapacityProviders only because it is still busy with the
+/// cluster: trying again later succeeds.
+fn busy(error: &CallError) -> bool {
+    error.is(&[UPDATE_IN_PROGRESS])
+        || (error.is(&["ClientException"]) && error.to_string().contains(NOT_ACTIVE_MESSAGE))
+}
+
+/// The capacity providers were put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Put;
+
+/// PutClusterCapacityProviders with the plan's capacity providers and default strategy, tried
+/// again while ECS is busy with the cluster, until `poller`'s time limit.
+pub(super) async fn put_capacity_providers(
+    clients: &AwsClients,
+    planned: &ClusterModel,
+    poller: Poller,
+    ctx: &CallContext,
+) -> Result<(), CallError> {
+    let strategy = expand_strategy(&planned.strategy())?;
+    let put = || {
+        let request = clients
+            .ecs
+            .put_cluster_capacity_providers()
+            .cluster(&planned.name)
+            .set_capacity_providers(Some(planned.providers().into_iter().collect()))
+            .set_default_capacity_provider_strategy(Some(strategy.clone()));
+        async move {
+            let put = call(ctx, "ecs:PutClusterCapacityProviders", request.send()).await;
+            if let Err(error) = &put
+                && busy(error)
+            {
+                tracing::info!(cluster = %planned.name, %error, "ECS is busy with the cluster; trying again");
+            }
+            put.map(|_| Put)
+        }
+    };
+    // Only ECS's "busy" answers are tried again here: the SDK's own retries already cover
+    // throttling and server errors, and a put that failed otherwise is reported as it is.
+    let classify_put = |error: &CallError| {
+        if busy(error) {
+            ErrorKind::Transient
+        } else {
+            ErrorKind::Final
+        }
+    };
+    match poller.until(ctx, &[], &[Put], put, classify_put).await {
+        Ok(Put) => Ok(()),
+        Err(WaitError::Failed(error)) => Err(error),
+        Err(WaitError::Timeout {
+            last_error: Some(error),
+            ..
+        }) => Err(error),
+        Err(WaitError::Stopped) => Err(CallError::Stopped),
+        Err(WaitError::Timeout { timeout, .. }) => Err(CallError::Aws(AwsError::Transport {
+            operation: "ecs:PutClusterCapacityProviders",
+            detail: format!("no answer within {}s", timeout.as_secs()),
+            transient: true,
+        })),
+        Err(WaitError::Unexpected(Put)) => Ok(()),
+    }
+}
+
+/// The error of an update that ECS refused because a service still uses a capacity provider
+/// the plan removes, with what to do instead; `None` for any other error.
+pub(super) fn capacity_in_use(name: &str, error: &CallError) -> Option<Diagnostic> {
+    error.is(&[IN_USE]).then(|| {
+        Diagnostic::error(
+            "Capacity provider still in use",
+            format!(
+                "ECS refused to change the capacity providers of cluster {name:?}: {error}. A \
+                 service still uses the capacity provider: move the services off it first \
+                 (their capacity_provider_strategy, or the cluster's default strategy), then \
+                 remove it from the cluster in a second apply."
+            ),
+        )
+    })
 }

@@ -254,9 +254,27 @@ pub fn like_prior<T: Default + PartialEq>(remote: T, prior: Option<&T>) -> Optio
 }
 
 /// A value ECS reports although the configuration may not have set it (a default): null
-/// when it equals `default` and the prior state held null.
-fn unless_default<T: PartialEq>(remote: Option<T>, default: T, prior: Option<&T>) -> Option<T> {
-    remote.filter(|v| !(*v == default && prior.is_none()))
+/// when it equals `default` and the prior state held null. A value ECS leaves out reads back
+/// as the prior's when that is the default (written explicitly, and what ECS applies).
+fn unless_default<T: PartialEq + Clone>(
+    remote: Option<T>,
+    default: T,
+    prior: Option<&T>,
+) -> Option<T> {
+    match remote {
+        Some(v) => (!(v == default && prior.is_none())).then_some(v),
+        None => prior.filter(|p| **p == default).cloned(),
+    }
+}
+
+/// The user ECS reports. ECS sets `"0"` (root) on a FireLens router that names no user:
+/// that reads back as unset where the prior state (none on import) left it unset.
+fn flatten_user(c: &ContainerDefinition, prior: Option<&ContainerSettings>) -> Option<String> {
+    let user = c.user().filter(|u| !u.is_empty())?;
+    let set_by_ecs = user == "0"
+        && c.firelens_configuration().is_some()
+        && prior.is_none_or(|p| p.user.is_none());
+    (!set_by_ecs).then(|| user.to_owned())
 }
 
 fn flatten_health_check(
@@ -365,7 +383,7 @@ pub fn flatten_settings(
             false,
             prior.and_then(|p| p.readonly_root_filesystem.as_ref()),
         ),
-        user: c.user().filter(|u| !u.is_empty()).map(str::to_owned),
+        user: flatten_user(c, prior),
         working_directory: c
             .working_directory()
             .filter(|w| !w.is_empty())
@@ -477,7 +495,8 @@ pub fn runtime_settings_schema(block: Block) -> Block {
                         .validate(Validator::MinItems(1))
                         .describe(
                             "The command, as ECS takes it: `[\"CMD-SHELL\", \"curl -f \
-                             http://localhost:3000/health || exit 1\"]` or `[\"CMD\", ...]`.",
+                             http://localhost:3000/health || exit 1\"]` or `[\"CMD\", ...]`; \
+                             it starts with `CMD`, `CMD-SHELL` or `NONE`.",
                         ),
                 )
                 .attribute(
@@ -487,8 +506,8 @@ pub fn runtime_settings_schema(block: Block) -> Block {
                 )
                 .attribute(
                     Attribute::optional("timeout", Type::Number)
-                        .validate(Validator::Between(2, 120))
-                        .describe("Seconds a check may take before it counts as failed (5 when unset)."),
+                        .validate(Validator::Between(2, 60))
+                        .describe("Seconds a check may take before it counts as failed (5 when unset; at most 60)."),
                 )
                 .attribute(
                     Attribute::optional("retries", Type::Number)
@@ -576,137 +595,4 @@ pub fn runtime_settings_schema(block: Block) -> Block {
                     .describe("The driver's options, such as `Name = \"cloudwatch_logs\"` for FireLens."),
             ),
         ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> ContainerSettings {
-        ContainerSettings {
-            health_check: Some(HealthCheckModel {
-                command: vec!["CMD-SHELL".into(), "true".into()],
-                interval: Some(10),
-                timeout: None,
-                retries: None,
-                start_period: None,
-            }),
-            stop_timeout: Some(20),
-            readonly_root_filesystem: Some(true),
-            user: Some("1000".into()),
-            working_directory: Some("/app".into()),
-            ulimits: vec![UlimitModel {
-                name: "nofile".into(),
-                soft_limit: 1024,
-                hard_limit: 4096,
-            }],
-            linux_parameters: Some(LinuxParametersModel {
-                init_process_enabled: Some(true),
-            }),
-            container_depends_on: vec![DependencyModel {
-                container_name: "log_router".into(),
-                condition: "START".into(),
-            }],
-            log_configuration: Some(LogConfigurationModel {
-                log_driver: "awsfirelens".into(),
-                options: Some(BTreeMap::from([("Name".into(), "cloudwatch".into())])),
-            }),
-            ..ContainerSettings::default()
-        }
-    }
-
-    #[test]
-    fn settings_read_back_as_written() {
-        let written = settings();
-        let spec = ContainerSpec {
-            name: "app",
-            image: "x:1",
-            essential: true,
-            cpu: None,
-            memory: None,
-            port_mappings: Vec::new(),
-            firelens: None,
-            settings: &written,
-        };
-        let definition = spec.definition("eu-west-1").unwrap();
-        assert_eq!(flatten_settings(&definition, Some(&written)), written);
-        // On import (no prior state) too.
-        assert_eq!(flatten_settings(&definition, None), written);
-    }
-
-    #[test]
-    fn defaults_ecs_fills_in_read_back_as_unset() {
-        let written = ContainerSettings {
-            health_check: Some(HealthCheckModel {
-                command: vec!["CMD".into(), "true".into()],
-                interval: None,
-                timeout: None,
-                retries: None,
-                start_period: None,
-            }),
-            ..ContainerSettings::default()
-        };
-        // What real ECS answers: the defaults filled in.
-        let reported = ContainerDefinition::builder()
-            .name("app")
-            .health_check(
-                HealthCheck::builder()
-                    .command("CMD")
-                    .command("true")
-                    .interval(30)
-                    .timeout(5)
-                    .retries(3)
-                    .build()
-                    .unwrap(),
-            )
-            .readonly_root_filesystem(false)
-            .build();
-        assert_eq!(flatten_settings(&reported, Some(&written)), written);
-        // A changed interval is drift.
-        let drifted = ContainerDefinition::builder()
-            .name("app")
-            .health_check(
-                HealthCheck::builder()
-                    .command("CMD")
-                    .command("true")
-                    .interval(60)
-                    .build()
-                    .unwrap(),
-            )
-            .build();
-        let read = flatten_settings(&drifted, Some(&written));
-        assert_eq!(read.health_check.and_then(|h| h.interval), Some(60));
-    }
-
-    #[test]
-    fn awslogs_reads_back_as_log_group_unless_written_as_a_block() {
-        let as_group = ContainerSettings {
-            log_group: Some("/ecs/todo".into()),
-            ..ContainerSettings::default()
-        };
-        let spec = ContainerSpec {
-            name: "app",
-            image: "x:1",
-            essential: true,
-            cpu: None,
-            memory: None,
-            port_mappings: Vec::new(),
-            firelens: None,
-            settings: &as_group,
-        };
-        let definition = spec.definition("eu-west-1").unwrap();
-        assert_eq!(flatten_settings(&definition, Some(&as_group)), as_group);
-        let as_block = ContainerSettings {
-            log_configuration: Some(LogConfigurationModel {
-                log_driver: "awslogs".into(),
-                options: Some(BTreeMap::from([
-                    ("awslogs-group".into(), "/ecs/todo".into()),
-                    ("awslogs-region".into(), "eu-west-1".into()),
-                    ("awslogs-stream-prefix".into(), "app".into()),
-                ])),
-            }),
-            ..ContainerSettings::default()
-        };
-        assert_eq!(flatten_settings(&definition, Some(&as_block)), as_block);
-    }
 }

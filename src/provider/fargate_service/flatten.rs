@@ -105,8 +105,6 @@ pub fn flatten_service(
         ),
         None => prior.map(|p| p.sidecar.clone()).unwrap_or_default(),
     };
-    let no_strategy = BTreeSet::new();
-    let prior_strategy = prior.map_or(&no_strategy, |p| &p.capacity_provider_strategy);
     let vpc = s
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration());
@@ -199,7 +197,7 @@ pub fn flatten_service(
         },
         sidecar: sidecars,
         launch_type: flatten_launch_type(s, prior.and_then(|p| p.launch_type.as_ref())),
-        capacity_provider_strategy: flatten_strategy(s, prior_strategy),
+        capacity_provider_strategy: flatten_strategy(s),
         execution_role_arn: td
             .and_then(|t| t.execution_role_arn())
             .filter(|s| !s.is_empty())

@@ -18,6 +18,8 @@ mod answered;
 #[cfg(test)]
 mod calls_tests;
 mod containers;
+#[cfg(test)]
+mod containers_tests;
 mod find;
 mod flatten;
 mod image;
@@ -436,6 +438,7 @@ impl Resource for FargateService {
     }
 
     async fn modify_plan(&self, plan: &mut ResourcePlan, ctx: &CallContext) -> Diagnostics {
+        strategy::plan_strategy_defaults(plan);
         if let Err(errors) = strategy::plan_strategy_replacement(plan) {
             return errors;
         }

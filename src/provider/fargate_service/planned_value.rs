@@ -101,6 +101,11 @@ impl PlannedBlock {
     pub fn is_empty(&self) -> bool {
         self.0.is_null()
     }
+
+    /// Whether the whole value is not known yet (not only parts of it).
+    pub fn is_unknown(&self) -> bool {
+        self.0.is_unknown()
+    }
 }
 
 #[cfg(test)]
@@ -141,5 +146,11 @@ mod tests {
             from_value::<PlannedBlock>(&Value::unknown()).unwrap(),
             PlannedBlock(Known::Unknown)
         );
+        assert!(
+            from_value::<PlannedBlock>(&Value::unknown())
+                .unwrap()
+                .is_unknown()
+        );
+        assert!(!planned.is_unknown() && !null.is_unknown());
     }
 }

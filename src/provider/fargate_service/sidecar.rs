@@ -292,7 +292,7 @@ mod tests {
             log_stream_prefix: None,
             stop_timeout: None,
             readonly_root_filesystem: None,
-            user: Some("0".into()),
+            user: None,
             working_directory: None,
             port_mappings: vec![PortMappingModel {
                 container_port: 2020,
@@ -316,8 +316,12 @@ mod tests {
     #[test]
     fn a_sidecar_reads_back_as_written_and_is_not_essential_by_default() {
         let written = router();
-        let definition = written.container_definition("eu-west-1").unwrap();
+        let mut definition = written.container_definition("eu-west-1").unwrap();
         assert_eq!(definition.essential(), Some(false));
+        assert_eq!(definition.user(), None);
+        // What ECS answers for a FireLens router that names no user (terraform-provider-aws
+        // PR #41394).
+        definition.user = Some("0".into());
         let app = ContainerDefinition::builder()
             .name("app")
             .image("x:1")

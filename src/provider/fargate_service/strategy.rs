@@ -12,9 +12,10 @@ use aws_sdk_ecs::types::{CapacityProviderStrategyItem, LaunchType, Service};
 use serde::{Deserialize, Serialize};
 
 use super::planned_value::PlannedBlock;
+use crate::plugin::plan::plan_nested_defaults;
 use crate::plugin::validator::Validator;
 use crate::plugin::{
-    Attribute, AttributePath, Block, Diagnostics, NestedBlock, ResourcePlan, Type,
+    Attribute, AttributePath, Block, Diagnostics, NestedBlock, ResourcePlan, Type, Value,
 };
 use crate::provider::aws_error::CallError;
 
@@ -24,12 +25,15 @@ pub const FARGATE_CAPACITY_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 /// The only launch type of a Fargate service.
 pub const FARGATE_LAUNCH_TYPE: &str = "FARGATE";
 
-/// A `capacity_provider_strategy` block.
+/// A `capacity_provider_strategy` block. `weight` and `base` are planned as 0 when unset
+/// (what ECS records); a state written before they were could hold null, read as 0.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 pub struct StrategyModel {
     pub capacity_provider: String,
-    pub weight: Option<i32>,
-    pub base: Option<i32>,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub weight: i32,
+    #[serde(default, deserialize_with = "crate::plugin::model::null_as_default")]
+    pub base: i32,
 }
 
 /// The strategy as ECS takes it; `None` for none (the service runs on the launch type).
@@ -44,8 +48,8 @@ pub fn expand_strategy(
         .map(|s| {
             CapacityProviderStrategyItem::builder()
                 .capacity_provider(&s.capacity_provider)
-                .set_weight(s.weight)
-                .set_base(s.base)
+                .weight(s.weight)
+                .base(s.base)
                 .build()
                 .map_err(|e| CallError::Build("capacity provider strategy", e.to_string()))
         })
@@ -58,28 +62,24 @@ pub fn launch_type_for(strategy: &BTreeSet<StrategyModel>) -> Option<LaunchType>
     strategy.is_empty().then_some(LaunchType::Fargate)
 }
 
-/// The strategy ECS reports. A weight or base of 0 (ECS's default) reads back as unset where
-/// the prior block for the same capacity provider left it unset (and on import).
-pub fn flatten_strategy(
-    service: &Service,
-    prior: &BTreeSet<StrategyModel>,
-) -> BTreeSet<StrategyModel> {
+/// The strategy ECS reports.
+pub fn flatten_strategy(service: &Service) -> BTreeSet<StrategyModel> {
     service
         .capacity_provider_strategy()
         .iter()
-        .map(|item| {
-            let before = prior
-                .iter()
-                .find(|p| p.capacity_provider == item.capacity_provider());
-            let keep =
-                |value: i32, prior: Option<i32>| Some(value).filter(|v| *v != 0 || prior.is_some());
-            StrategyModel {
-                capacity_provider: item.capacity_provider().to_owned(),
-                weight: keep(item.weight(), before.and_then(|b| b.weight)),
-                base: keep(item.base(), before.and_then(|b| b.base)),
-            }
+        .map(|item| StrategyModel {
+            capacity_provider: item.capacity_provider().to_owned(),
+            weight: item.weight(),
+            base: item.base(),
         })
         .collect()
+}
+
+/// Plans `weight` and `base` as 0 (their defaults) where the strategy blocks leave them unset,
+/// as `todo_ecs_cluster` does for its default strategy: ECS records 0, so an explicit 0 and an
+/// unset value are the same plan (an import followed by `weight = 0` plans no update).
+pub fn plan_strategy_defaults(plan: &mut ResourcePlan) {
+    plan_nested_defaults(&strategy_block(), plan);
 }
 
 /// `launch_type` as ECS reports it: set only where the prior state set it (the launch type is
@@ -97,7 +97,8 @@ struct PlannedStrategy {
 
 /// Plans a replacement when the plan adds a strategy to a service without one, or removes
 /// the service's strategy: ECS cannot switch a service between the launch type and a
-/// strategy in place.
+/// strategy in place. A strategy not known yet as a whole (blocks from an unknown collection)
+/// replaces too, since it may be either.
 pub fn plan_strategy_replacement(plan: &mut ResourcePlan) -> Result<(), Diagnostics> {
     let Some(prior) = plan.prior_model::<PlannedStrategy>()? else {
         return Ok(());
@@ -107,9 +108,11 @@ pub fn plan_strategy_replacement(plan: &mut ResourcePlan) -> Result<(), Diagnost
         &prior.capacity_provider_strategy,
         &planned.capacity_provider_strategy,
     );
-    // A strategy not known yet counts as one: blocks written for a strategy are rarely empty,
-    // and a replacement the plan did not show would fail the apply.
-    if before.is_empty() != after.is_empty() {
+    // A strategy not known yet as a whole may turn out empty or not: whatever the prior
+    // strategy, it may need a replacement, and one the plan did not show would fail the apply
+    // ("planned action changed"). Only a strategy known to be there, or known to be absent,
+    // spares it.
+    if after.is_unknown() || before.is_empty() != after.is_empty() {
         plan.require_replace(AttributePath::root("capacity_provider_strategy"));
     }
     Ok(())
@@ -125,7 +128,7 @@ pub fn strategy_block() -> NestedBlock {
              weights or bases updates the service in place and starts a new deployment; adding \
              a strategy to a service without one, or removing it, replaces the service. On AWS \
              the cluster must have the capacity providers the strategy names (`todo_ecs_cluster`'s \
-             `capacity_providers`).",
+             `capacity_providers`). With both providers, at least one needs a `weight` above 0.",
         )
         .attribute(
             Attribute::required("capacity_provider", Type::String)
@@ -134,18 +137,20 @@ pub fn strategy_block() -> NestedBlock {
         )
         .attribute(
             Attribute::optional("weight", Type::Number)
+                .default(Value::from_i64(0))
                 .validate(Validator::Between(0, 1000))
                 .describe(
                     "The share of the tasks beyond the bases that this provider runs, relative \
-                     to the other weights (0 when unset).",
+                     to the other weights.",
                 ),
         )
         .attribute(
             Attribute::optional("base", Type::Number)
+                .default(Value::from_i64(0))
                 .validate(Validator::Between(0, 100_000))
                 .describe(
-                    "How many tasks this provider runs before the weights apply (0 when unset); \
-                     only one provider may set a base.",
+                    "How many tasks this provider runs before the weights apply; only one \
+                     provider may set a base above 0.",
                 ),
         ),
     )
@@ -173,13 +178,13 @@ mod tests {
         BTreeSet::from([
             StrategyModel {
                 capacity_provider: "FARGATE".into(),
-                weight: None,
-                base: Some(1),
+                weight: 0,
+                base: 1,
             },
             StrategyModel {
                 capacity_provider: "FARGATE_SPOT".into(),
-                weight: Some(4),
-                base: None,
+                weight: 4,
+                base: 0,
             },
         ])
     }
@@ -191,8 +196,7 @@ mod tests {
         let service = Service::builder()
             .set_capacity_provider_strategy(items)
             .build();
-        assert_eq!(flatten_strategy(&service, &written), written);
-        assert_eq!(flatten_strategy(&service, &BTreeSet::new()), written);
+        assert_eq!(flatten_strategy(&service), written);
         assert_eq!(launch_type_for(&written), None);
         assert_eq!(launch_type_for(&BTreeSet::new()), Some(LaunchType::Fargate));
         let on_launch_type = Service::builder().launch_type(LaunchType::Fargate).build();
@@ -237,7 +241,12 @@ mod tests {
             (spot(1), spot(2), false),
             (Value::Null, Value::Set(vec![]), false),
             (Value::Set(vec![]), Value::unknown(), true),
-            (spot(1), Value::unknown(), false),
+            (spot(1), Value::unknown(), true),
+            (
+                spot(1),
+                Value::Set(vec![item("FARGATE_SPOT", 1), Value::unknown()]),
+                false,
+            ),
         ];
         for (prior, planned, replaces) in cases {
             let mut plan = plan_with(prior.clone(), planned.clone());
@@ -251,15 +260,44 @@ mod tests {
     }
 
     #[test]
-    fn an_explicit_zero_weight_stays() {
-        let written = BTreeSet::from([StrategyModel {
-            capacity_provider: "FARGATE_SPOT".into(),
-            weight: Some(0),
-            base: Some(0),
-        }]);
+    fn unset_weights_and_bases_are_planned_as_the_zero_ecs_records() {
+        let item = |weight: Value, base: Value| {
+            Value::Object(std::collections::BTreeMap::from([
+                ("capacity_provider".to_owned(), Value::from("FARGATE_SPOT")),
+                ("weight".to_owned(), weight),
+                ("base".to_owned(), base),
+            ]))
+        };
+        let zeros = Value::Set(vec![item(Value::from(0), Value::from(0))]);
+        // Imported (or created) with ECS's zeros, the state holds 0.
         let service = Service::builder()
-            .set_capacity_provider_strategy(expand_strategy(&written).unwrap())
+            .capacity_provider_strategy(
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider("FARGATE_SPOT")
+                    .build()
+                    .unwrap(),
+            )
             .build();
-        assert_eq!(flatten_strategy(&service, &written), written);
+        let state = crate::plugin::model::to_value(&flatten_strategy(&service)).unwrap();
+        let ty = strategy_block().value_type();
+        assert_eq!(crate::plugin::model::conform(state, &ty), zeros);
+        // Unset and an explicit 0 plan that state: no update.
+        for planned in [
+            Value::Set(vec![item(Value::Null, Value::Null)]),
+            zeros.clone(),
+        ] {
+            let mut plan = plan_with(zeros.clone(), planned);
+            plan_strategy_defaults(&mut plan);
+            assert_eq!(plan.planned("capacity_provider_strategy"), &zeros);
+        }
+        // A value not known yet stays so.
+        let unknown = Value::Set(vec![item(Value::unknown(), Value::from(0))]);
+        let mut plan = plan_with(zeros.clone(), unknown.clone());
+        plan_strategy_defaults(&mut plan);
+        assert_eq!(plan.planned("capacity_provider_strategy"), &unknown);
+        // A state that holds null reads as 0.
+        let old: StrategyModel =
+            crate::plugin::model::from_value(&item(Value::Null, Value::Null)).unwrap();
+        assert_eq!((old.weight, old.base), (0, 0));
     }
 }

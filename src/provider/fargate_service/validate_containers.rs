@@ -1,9 +1,11 @@
 //! The rules of `todo_fargate_service` across its containers and its placement, checked at
 //! `terraform validate` with the attribute path of the offending value: sidecar sizes within
 //! the task's `cpu` and `memory`, unique container names, `container_depends_on` naming a
-//! container of the task (with a health check to wait for `HEALTHY`), one FireLens router for
+//! container of the task (with a health check to wait for `HEALTHY`, and not essential to wait
+//! for its exit), health check commands and ulimits as ECS takes them, one FireLens router for
 //! the `awsfirelens` driver, one log setting per container, and a capacity provider strategy
-//! instead of a launch type. Values not known yet are left for the plan.
+//! (with a weight above 0) instead of a launch type. Values not known yet are left for the
+//! plan.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use serde::de::IgnoredAny;
 use super::schema::DEFAULT_CONTAINER_NAME;
 use crate::plugin::model::from_value;
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics, Known, Value};
+use crate::provider::validate;
 
 /// What a task has when the configuration sets no `cpu` (the schema's default).
 const DEFAULT_TASK_CPU: i64 = 256;
@@ -32,6 +35,19 @@ struct LogConfig {
     log_driver: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct HealthCheckConfig {
+    command: Option<Vec<Known<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UlimitConfig {
+    soft_limit: Option<i64>,
+    hard_limit: Option<i64>,
+}
+
 /// The settings every container has, as a configuration holds them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -39,15 +55,24 @@ struct ContainerConfig {
     log_group: Known<String>,
     log_stream_prefix: Known<String>,
     log_configuration: Option<LogConfig>,
-    health_check: Known<IgnoredAny>,
+    health_check: Known<HealthCheckConfig>,
+    ulimits: Option<Vec<UlimitConfig>>,
     secrets: Known<BTreeMap<String, IgnoredAny>>,
     container_depends_on: Option<Vec<DependencyConfig>>,
 }
+
+/// How a health check command starts: what ECS runs it with.
+const HEALTH_CHECK_STARTS: [&str; 3] = ["CMD", "CMD-SHELL", "NONE"];
+
+/// The conditions ECS refuses on a dependency of an essential container: the task would stop
+/// when it exits.
+const EXIT_CONDITIONS: [&str; 2] = ["COMPLETE", "SUCCESS"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct SidecarConfig {
     name: Known<String>,
+    essential: Known<bool>,
     cpu: Option<i64>,
     memory: Option<i64>,
     firelens_configuration: Known<IgnoredAny>,
@@ -57,6 +82,7 @@ struct SidecarConfig {
 #[serde(default)]
 struct StrategyConfig {
     capacity_provider: Option<String>,
+    weight: Known<i64>,
     base: Option<i64>,
 }
 
@@ -75,6 +101,9 @@ struct TaskConfig {
 struct Container {
     path: AttributePath,
     name: Known<String>,
+    /// Whether the task stops when it stops (always for the application; unknown is left
+    /// for the plan).
+    essential: Known<bool>,
     settings: ContainerConfig,
 }
 
@@ -106,6 +135,7 @@ pub fn validate_containers(config: &Value) -> Diagnostics {
         path: AttributePath::default(),
         name: or_default(&task.container_name, DEFAULT_CONTAINER_NAME.to_owned())
             .map_or(Known::Unknown, Known::Value),
+        essential: Known::Value(true),
         settings: app,
     }];
     for (i, value) in sidecar_values.iter().enumerate() {
@@ -119,12 +149,14 @@ pub fn validate_containers(config: &Value) -> Diagnostics {
         containers.push(Container {
             path: path.clone(),
             name: sidecar.name.clone(),
+            essential: sidecar.essential.clone(),
             settings,
         });
         sidecars.push((path, sidecar));
     }
     check_sizes(&task, &sidecars, &mut diagnostics);
     check_names(&containers, &mut diagnostics);
+    check_settings(&containers, &mut diagnostics);
     check_dependencies(&containers, &mut diagnostics);
     check_logs(&containers, &sidecars, &mut diagnostics);
     check_secrets(&task, &containers, &mut diagnostics);
@@ -194,8 +226,55 @@ fn check_names(containers: &[Container], diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Each container's own settings: a health check command that starts with what ECS runs it
+/// with, and ulimits whose soft limit is at most the hard one.
+fn check_settings(containers: &[Container], diagnostics: &mut Diagnostics) {
+    for container in containers {
+        let settings = &container.settings;
+        if let Known::Value(health_check) = &settings.health_check
+            && let Some(Known::Value(first)) = health_check.command.as_ref().and_then(|c| c.first())
+            && !HEALTH_CHECK_STARTS.contains(&first.as_str())
+        {
+            diagnostics.push(Diagnostic::invalid(
+                container
+                    .path
+                    .clone()
+                    .attr("health_check")
+                    .attr("command")
+                    .index(0),
+                "Invalid health check command",
+                format!(
+                    "A health check command starts with CMD (then the command and its \
+                     arguments), CMD-SHELL (then one shell command) or NONE; it starts with \
+                     {first:?}. For example [\"CMD-SHELL\", \"{first} ...\"]."
+                ),
+            ));
+        }
+        for (i, ulimit) in settings.ulimits.iter().flatten().enumerate() {
+            if let (Some(soft), Some(hard)) = (ulimit.soft_limit, ulimit.hard_limit)
+                && soft > hard
+            {
+                diagnostics.push(Diagnostic::invalid(
+                    container
+                        .path
+                        .clone()
+                        .attr("ulimits")
+                        .index(i64::try_from(i).unwrap_or(i64::MAX))
+                        .attr("soft_limit"),
+                    "Soft limit above the hard limit",
+                    format!(
+                        "The soft limit ({soft}) may not exceed the hard limit ({hard}): lower \
+                         it or raise hard_limit."
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// Each `container_depends_on` names another container of the task, one with a health check
-/// when it waits for `HEALTHY`.
+/// when it waits for `HEALTHY`, and one that is not essential when it waits for it to exit
+/// (`COMPLETE`, `SUCCESS`).
 fn check_dependencies(containers: &[Container], diagnostics: &mut Diagnostics) {
     let names_known = containers.iter().all(|c| !c.name.is_unknown());
     for container in containers {
@@ -245,6 +324,24 @@ fn check_dependencies(containers: &[Container], diagnostics: &mut Diagnostics) {
                         format!(
                             "{target_name:?} has no health_check, so it never becomes HEALTHY: \
                              give it one, or wait for START."
+                        ),
+                    ));
+                }
+                Some(t)
+                    if dependency
+                        .condition
+                        .as_deref()
+                        .is_some_and(|c| EXIT_CONDITIONS.contains(&c))
+                        && t.essential == Known::Value(true) =>
+                {
+                    let condition = dependency.condition.as_deref().unwrap_or_default();
+                    diagnostics.push(Diagnostic::invalid(
+                        path.attr("condition"),
+                        "An essential container cannot be waited for to exit",
+                        format!(
+                            "{target_name:?} is essential (the application always is), so the \
+                             task stops when it exits and ECS refuses {condition}: wait for \
+                             START or HEALTHY, or make it a sidecar with essential = false."
                         ),
                     ));
                 }
@@ -333,7 +430,8 @@ fn check_secrets(task: &TaskConfig, containers: &[Container], diagnostics: &mut 
     }
 }
 
-/// A strategy instead of a launch type; each provider once, and one base at most.
+/// A strategy instead of a launch type; each provider once, one base at most, and (with
+/// several providers) a weight above 0.
 fn check_placement(task: &TaskConfig, diagnostics: &mut Diagnostics) {
     let strategy = task
         .capacity_provider_strategy
@@ -364,9 +462,17 @@ fn check_placement(task: &TaskConfig, diagnostics: &mut Diagnostics) {
     }
     if strategy.iter().filter(|s| s.base.unwrap_or(0) > 0).count() > 1 {
         diagnostics.push(Diagnostic::invalid(
-            path,
+            path.clone(),
             "More than one base",
             "Only one capacity provider of a strategy may have a base above 0.",
+        ));
+    }
+    let weights: Vec<Known<i64>> = strategy.iter().map(|s| s.weight.clone()).collect();
+    if validate::no_weight_above_zero(&weights) {
+        diagnostics.push(Diagnostic::invalid(
+            path.attr("weight"),
+            "No weight above 0",
+            validate::NO_WEIGHT_ABOVE_ZERO,
         ));
     }
 }
@@ -453,6 +559,7 @@ mod tests {
         let item = |provider: &str, base: i64| {
             object(vec![
                 ("capacity_provider", Value::from(provider)),
+                ("weight", Value::from(1)),
                 ("base", Value::from(base)),
             ])
         };
@@ -517,5 +624,129 @@ mod tests {
             ),
         ]);
         assert!(validate_containers(&config).is_empty());
+    }
+
+    fn strategy(weights: &[(&str, Value)]) -> Value {
+        let items = weights
+            .iter()
+            .map(|(provider, weight)| {
+                object(vec![
+                    ("capacity_provider", Value::from(*provider)),
+                    ("weight", weight.clone()),
+                    ("base", Value::Null),
+                ])
+            })
+            .collect();
+        object(vec![("capacity_provider_strategy", Value::Set(items))])
+    }
+
+    #[test]
+    fn several_providers_need_a_weight_above_zero() {
+        let zero = strategy(&[("FARGATE", Value::from(0)), ("FARGATE_SPOT", Value::Null)]);
+        assert_eq!(
+            paths(&validate_containers(&zero)),
+            ["capacity_provider_strategy.weight"]
+        );
+        for fine in [
+            strategy(&[
+                ("FARGATE", Value::from(0)),
+                ("FARGATE_SPOT", Value::from(1)),
+            ]),
+            strategy(&[("FARGATE_SPOT", Value::Null)]),
+            strategy(&[
+                ("FARGATE", Value::from(0)),
+                ("FARGATE_SPOT", Value::unknown()),
+            ]),
+        ] {
+            assert!(validate_containers(&fine).is_empty(), "{fine:?}");
+        }
+    }
+
+    fn with(mut value: Value, name: &str, field: Value) -> Value {
+        if let Value::Object(fields) = &mut value {
+            fields.insert(name.into(), field);
+        }
+        value
+    }
+
+    #[test]
+    fn an_essential_container_cannot_be_waited_for_to_exit() {
+        let init = with(sidecar("init", 0, 64), "essential", Value::from(false));
+        let agent = with(sidecar("agent", 0, 64), "essential", Value::from(true));
+        let router = with(
+            sidecar("router", 0, 64),
+            "container_depends_on",
+            Value::List(vec![dependency("app", "COMPLETE")]),
+        );
+        let config = object(vec![
+            ("sidecar", Value::List(vec![init, agent, router])),
+            (
+                "container_depends_on",
+                Value::List(vec![
+                    dependency("init", "SUCCESS"),
+                    dependency("agent", "SUCCESS"),
+                    dependency("router", "COMPLETE"),
+                    dependency("agent", "START"),
+                ]),
+            ),
+        ]);
+        assert_eq!(
+            paths(&validate_containers(&config)),
+            [
+                "container_depends_on[1].condition",
+                "sidecar[2].container_depends_on[0].condition"
+            ]
+        );
+    }
+
+    fn health_check(command: &[&str]) -> Value {
+        object(vec![(
+            "command",
+            Value::List(command.iter().map(|c| Value::from(*c)).collect()),
+        )])
+    }
+
+    fn ulimit(soft: i64, hard: i64) -> Value {
+        object(vec![
+            ("name", Value::from("nofile")),
+            ("soft_limit", Value::from(soft)),
+            ("hard_limit", Value::from(hard)),
+        ])
+    }
+
+    #[test]
+    fn health_check_commands_and_ulimits_are_as_ecs_takes_them() {
+        let agent = with(
+            with(
+                sidecar("agent", 0, 64),
+                "health_check",
+                health_check(&["curl", "-f", "http://localhost/"]),
+            ),
+            "ulimits",
+            Value::List(vec![ulimit(1024, 4096), ulimit(8192, 4096)]),
+        );
+        let config = object(vec![
+            ("health_check", health_check(&["CMD-SHELL", "true"])),
+            ("sidecar", Value::List(vec![agent])),
+        ]);
+        assert_eq!(
+            paths(&validate_containers(&config)),
+            [
+                "sidecar[0].health_check.command[0]",
+                "sidecar[0].ulimits[1].soft_limit"
+            ]
+        );
+        for command in [&["CMD", "true"][..], &["NONE"][..]] {
+            let fine = object(vec![
+                ("health_check", health_check(command)),
+                ("ulimits", Value::List(vec![ulimit(4096, 4096)])),
+            ]);
+            assert!(validate_containers(&fine).is_empty(), "{command:?}");
+        }
+        let unknown = object(vec![(
+            "health_check",
+            object(vec![("command", Value::List(vec![Value::unknown()]))]),
+        )]);
+        assert!(validate_containers(&unknown).is_empty());
     }
 }

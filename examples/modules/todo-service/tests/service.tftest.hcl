@@ -81,11 +81,17 @@ run "sidecars_and_fargate_spot" {
     }
     container_depends_on = [{ container_name = "log_router", condition = "START" }]
     health_check         = { command = ["CMD-SHELL", "wget -qO- http://localhost:3000/health || exit 1"] }
+    working_directory    = "/app"
+    ulimits              = [{ name = "nofile", soft_limit = 4096, hard_limit = 8192 }]
+    linux_parameters     = { init_process_enabled = true }
     sidecars = [{
       name                   = "log_router"
       image                  = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
       essential              = true
       memory                 = 128
+      working_directory      = "/fluent-bit"
+      ulimits                = [{ name = "nofile", soft_limit = 1024, hard_limit = 2048 }]
+      linux_parameters       = { init_process_enabled = true }
       firelens_configuration = { type = "fluentbit" }
     }]
     capacity_provider_strategy = [
@@ -101,6 +107,22 @@ run "sidecars_and_fargate_spot" {
     condition     = length(todo_fargate_service.this.capacity_provider_strategy) == 2
     error_message = "the service runs on the FARGATE / FARGATE_SPOT strategy"
   }
+  assert {
+    condition = (
+      todo_fargate_service.this.working_directory == "/app"
+      && todo_fargate_service.this.ulimits[0].soft_limit == 4096
+      && todo_fargate_service.this.linux_parameters.init_process_enabled
+    )
+    error_message = "the application's working directory, ulimits and init process reach the service"
+  }
+  assert {
+    condition = (
+      todo_fargate_service.this.sidecar[0].working_directory == "/fluent-bit"
+      && todo_fargate_service.this.sidecar[0].ulimits[0].hard_limit == 2048
+      && todo_fargate_service.this.sidecar[0].linux_parameters.init_process_enabled
+    )
+    error_message = "a sidecar's working directory, ulimits and init process pass through"
+  }
 }
 
 run "a_new_tag_moves_only_the_application_image" {
@@ -112,11 +134,17 @@ run "a_new_tag_moves_only_the_application_image" {
     }
     container_depends_on = [{ container_name = "log_router", condition = "START" }]
     health_check         = { command = ["CMD-SHELL", "wget -qO- http://localhost:3000/health || exit 1"] }
+    working_directory    = "/app"
+    ulimits              = [{ name = "nofile", soft_limit = 4096, hard_limit = 8192 }]
+    linux_parameters     = { init_process_enabled = true }
     sidecars = [{
       name                   = "log_router"
       image                  = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
       essential              = true
       memory                 = 128
+      working_directory      = "/fluent-bit"
+      ulimits                = [{ name = "nofile", soft_limit = 1024, hard_limit = 2048 }]
+      linux_parameters       = { init_process_enabled = true }
       firelens_configuration = { type = "fluentbit" }
     }]
     capacity_provider_strategy = [

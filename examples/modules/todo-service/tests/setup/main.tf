@@ -10,5 +10,6 @@ variable "cluster" {
 }
 
 resource "todo_ecs_cluster" "test" {
-  name = var.cluster
+  name               = var.cluster
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 }
