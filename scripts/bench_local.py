@@ -39,6 +39,10 @@ class ProviderUsage:
     # Whether every process's peak is above what it held before exec (the wrapper's fork), so
     # that the peak is the provider's own and not the wrapper's.
     peak_is_provider: bool
+    # Each process's CPU seconds, in start order (schema, validate, plan for a plan).
+    per_process_cpu_s: list = field(default_factory=list)
+    # The processes' lifetimes (fork to exit) added up: the time Terraform kept them.
+    alive_s: float = 0.0
 
 
 @dataclass
@@ -145,6 +149,8 @@ class LocalBench:
             peak_is_provider=all(
                 r["maxrss_kib"] > r["pre_exec_kib"] + PRE_EXEC_MARGIN_KIB for r in records
             ),
+            per_process_cpu_s=[r["user_s"] + r["sys_s"] for r in records],
+            alive_s=sum(r["wall_s"] for r in records),
         )
 
     def plan_rounds(self, progress):

@@ -144,6 +144,25 @@ def _process_table(local, ctx):
                 target,
             )
         )
+    for n in (100, 1):
+        samples = usage[f"usage/{n}"]
+        counts = {len(u.per_process_cpu_s) for u in samples}
+        if len(counts) == 1:
+            parts = [
+                ms(Stat.of(u.per_process_cpu_s[i] for u in samples), 1)
+                for i in range(counts.pop())
+            ]
+            rows.append((f"… per process, in start order, plan of {n}", " · ".join(parts), ""))
+        busy = Stat.of(u.cpu_s / u.alive_s for u in samples if u.alive_s > 0)
+        alive = Stat.of(u.alive_s for u in samples)
+        rows.append(
+            (
+                f"provider processes' lifetimes added up, plan of {n}; share spent on CPU",
+                f"{ms(alive, 1)}; **{busy.fmt('%', 100, 0)}** on CPU, the rest waiting on "
+                "Terraform",
+                "",
+            )
+        )
     rss_samples = usage["usage/100"]
     rss = Stat.of(u.peak_rss_kib * 1024 for u in rss_samples)
     own = all(u.peak_is_provider for u in rss_samples)

@@ -50,7 +50,9 @@ pub fn server_config(client_cert: CertificateDer<'static>) -> Result<PluginTls, 
         algorithms: provider.signature_verification_algorithms,
     });
     let mut config = ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        // TLS 1.3 only: Terraform's Go client has spoken it since Go 1.13, and the server's
+        // TLS 1.2 code is then left out of the binary.
+        .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_client_cert_verifier(verifier)
         .with_single_cert(vec![server_cert.clone()], server_key)?;
     config.alpn_protocols = vec![b"h2".to_vec()];

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Where the provider's CPU goes during `terraform plan -refresh=false` of 100 repositories.
+
+Runs the plan a few times with every provider process Terraform starts wrapped in
+`perf record -e cpu-clock --call-graph dwarf` (hardware counters are not needed), then sorts each
+sample into the phase of the provider's life it belongs to (the dynamic loader, the TLS
+handshake, the gRPC transport, each handler, ...) and prints the shares, per process kind and in
+all. `perf` comes from the distribution (`linux-perf` on Debian). It is a tool for looking, not
+a test: `docs/PERFORMANCE.md` records what it showed and what was changed.
+
+    scripts/profile.py [--provider target/release/terraform-provider-todo] [--runs 3]
+
+A release binary built with symbols profiles best:
+    CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \\
+        CARGO_TARGET_DIR=target/prof cargo build --release
+"""
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDRESS = "registry.terraform.io/todo/todo"
+
+# The first matching rule names a sample's phase: an ordered list, most specific first.
+PHASES = [
+    ("dynamic loader (before main)", ("_dl_start",)),
+    ("exec", ("load_elf_binary", "bprm_execve")),
+    ("server key and certificate", ("plugin::tls::server_config",)),
+    ("TLS: Terraform's P-521 signature", ("verify_tls13_signature",)),
+    ("TLS: rest of the handshake", ("tokio_rustls::server::Accept",)),
+    ("schemas", ("::schema", "value_type")),
+    ("socket folder", ("PrivateDir", "private_socket")),
+    ("ConfigureProvider", ("configure_provider",)),
+    ("PlanResourceChange handler", ("handlers::plan_resource_change",)),
+    ("ValidateResourceConfig handler", ("handlers::validate_resource_config",)),
+    ("other handlers", ("server::handlers",)),
+    ("gRPC transport (h2, TLS records, tonic)", ("h2::", "hyper", "tonic", "rustls")),
+    ("runtime and signal set-up", ("runtime::builder", "signal_hook", "tokio::signal")),
+    ("event loop, waking, scheduling", ("Driver::turn", "tokio::runtime")),
+]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--provider", default=str(ROOT / "target" / "release" / "terraform-provider-todo")
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--resources", type=int, default=100)
+    return parser.parse_args()
+
+
+def stacks(script_text):
+    """(pid, [frame, ...] leaf first) for each sample of `perf script` output."""
+    pid, frames = None, []
+    for line in script_text.splitlines():
+        if not line.strip():
+            if frames:
+                yield pid, frames
+            frames = []
+        elif line[0] in " \t":
+            parts = line.strip().split(None, 1)
+            if len(parts) == 2:
+                frames.append(re.sub(r"\+0x[0-9a-f]+|::h[0-9a-f]{16}", "", parts[1]))
+        else:
+            fields = line.split()
+            pid = fields[1] if len(fields) > 1 else None
+    if frames:
+        yield pid, frames
+
+
+def phase(frames):
+    for name, markers in PHASES:
+        if any(marker in frame for frame in frames for marker in markers):
+            return name
+    return "other (kernel work outside these: page faults, exit, ...)"
+
+
+def main():
+    args = parse_args()
+    provider = Path(args.provider).resolve()
+    terraform = ROOT / ".tools" / "bin" / "terraform"
+    for needed, hint in ((provider, "build it"), (terraform, "run `make tools`")):
+        if not needed.exists():
+            sys.exit(f"{needed} is missing: {hint}")
+    if not shutil.which("perf"):
+        sys.exit("perf is missing: install the distribution's linux-perf package")
+    with tempfile.TemporaryDirectory(prefix="todo-profile-") as scratch:
+        scratch = Path(scratch)
+        data = scratch / "data"
+        data.mkdir()
+        wrapped = scratch / "wrapped"
+        wrapped.mkdir()
+        wrapper = wrapped / "terraform-provider-todo"
+        wrapper.write_text(
+            "#!/bin/sh\n"
+            f'exec perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 -o "{data}/p.$$" '
+            f'-- "{provider}" "$@" 2>>"{scratch}/perf.log"\n'
+        )
+        wrapper.chmod(0o755)
+        rc = scratch / "terraformrc"
+        rc.write_text(
+            f'provider_installation {{\n  dev_overrides {{\n    "{ADDRESS}" = "{wrapped}"\n'
+            "  }\n  direct {}\n}\n"
+        )
+        work = scratch / "work"
+        work.mkdir()
+        for tf in (ROOT / "benches" / "ecr_repository").glob("*.tf"):
+            shutil.copy(tf, work / tf.name)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(scratch),
+            "TF_CLI_CONFIG_FILE": str(rc),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_ACCESS_KEY_ID": "profile",
+            "AWS_SECRET_ACCESS_KEY": "profile",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": str(scratch / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "none"),
+        }
+        plan = [str(terraform), "plan", "-refresh=false", "-input=false", "-no-color"]
+        plan += ["-var", f"n={args.resources}"]
+        for _ in range(args.runs):
+            subprocess.run(plan, cwd=work, env=env, check=True, capture_output=True, timeout=300)
+        by_pid = collections.defaultdict(collections.Counter)
+        for recording in sorted(data.iterdir()):
+            out = subprocess.run(
+                ["perf", "script", "-i", str(recording)], capture_output=True, text=True
+            ).stdout
+            for pid, frames in stacks(out):
+                by_pid[pid][phase(frames)] += 1
+    processes = sorted(by_pid.values(), key=lambda c: sum(c.values()))
+    total = collections.Counter()
+    for counts in processes:
+        total.update(counts)
+    samples = sum(total.values())
+    if not samples:
+        sys.exit("no samples: is perf allowed here (kernel.perf_event_paranoid)?")
+    print(f"{len(processes)} provider processes, {samples} samples of cpu-clock")
+    for name, count in total.most_common():
+        print(f"{100 * count / samples:5.1f}%  {name}")
+
+
+if __name__ == "__main__":
+    main()
