@@ -56,6 +56,13 @@ def render(ctx, local, aws):
             "## The provider process",
             "",
             _process_table(local, ctx),
+            "",
+            "Where this CPU goes, what was changed to lower it and what remains: "
+            "[docs/PERFORMANCE.md](docs/PERFORMANCE.md) (profiles made with "
+            "`scripts/profile.py`). A provider process spends most of its life waiting on "
+            "Terraform (the share row above), so the wall-time gap to the floor is mostly "
+            "Terraform's own plugin work: starting three processes, its TLS client and "
+            "certificate, its gRPC client and its decoding of the schema.",
         ]
     if aws is not None:
         parts += [

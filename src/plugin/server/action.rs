@@ -51,7 +51,8 @@ pub(super) async fn validate_action_config(
 ) -> pb::validate_action_config::Response {
     let diagnostics = match this.action_config(&request.type_name, request.config.as_ref()) {
         Ok((entry, config)) => {
-            let mut diagnostics = validate_block(&entry.schema().block, &config, &Default::default());
+            let mut diagnostics =
+                validate_block(&entry.schema().block, &config, &Default::default());
             diagnostics.extend(entry.implementation.validate(&config).await);
             diagnostics
         }
@@ -70,7 +71,8 @@ pub(super) async fn plan_action(
 ) -> pb::plan_action::Response {
     let diagnostics = match this.action_config(&request.action_type, request.config.as_ref()) {
         Ok((entry, config)) => {
-            let mut diagnostics = validate_block(&entry.schema().block, &config, &Default::default());
+            let mut diagnostics =
+                validate_block(&entry.schema().block, &config, &Default::default());
             if !diagnostics.has_errors() {
                 let ctx = this.context();
                 diagnostics.extend(entry.implementation.plan(&config, &ctx).await);

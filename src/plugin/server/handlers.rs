@@ -271,7 +271,8 @@ pub(super) async fn validate<T: ?Sized>(
     match decode(config.as_ref(), entry.ty(), "configuration") {
         Ok(config) => {
             // The attributes' own validators first, then the type's rules across attributes.
-            let mut diagnostics = validate_block(&entry.schema().block, &config, &Default::default());
+            let mut diagnostics =
+                validate_block(&entry.schema().block, &config, &Default::default());
             diagnostics.extend(check(&entry.implementation, &config).await);
             diagnostics
         }

@@ -229,8 +229,11 @@ impl ProviderService {
                 .map(|(name, entry)| (*name, entry.implementation.identity_schema())),
         );
         let lists = list::by_type(provider.list_resources());
-        let ephemeral_resources =
-            entries(provider.ephemeral_resources(), |e| e.type_name(), |e| e.schema());
+        let ephemeral_resources = entries(
+            provider.ephemeral_resources(),
+            |e| e.type_name(),
+            |e| e.schema(),
+        );
         let actions = entries(provider.actions(), |a| a.type_name(), |a| a.schema());
         Self {
             shared: Arc::new(Shared {

@@ -754,7 +754,9 @@ mod object_tests {
     #[test]
     fn a_repeated_attribute_is_refused_with_its_path() {
         let bytes = encode(&[("c", Some(true)), ("a", Some(true)), ("c", Some(false))]);
-        let error = decode_msgpack(&bytes, &object_type()).unwrap_err().to_string();
+        let error = decode_msgpack(&bytes, &object_type())
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("duplicate attribute") && error.contains(".c"),
             "{error}"
