@@ -409,8 +409,8 @@ pub fn flatten_settings(
     }
 }
 
-/// The attributes every sidecar has that the application container has at the top level
-/// already (with its own wording): environment, secrets, command and awslogs.
+/// The basic settings of a container, for the application (top level) and each sidecar:
+/// environment, secrets, command and awslogs.
 pub fn basic_settings_schema(block: Block) -> Block {
     block
         .attribute(

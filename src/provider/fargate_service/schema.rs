@@ -2,7 +2,7 @@
 //! validators and what it means. The docs generator adds defaults, "forces a new resource" and
 //! the validators' rules to the descriptions, so the descriptions do not repeat them.
 
-use super::containers::runtime_settings_schema;
+use super::containers::{basic_settings_schema, runtime_settings_schema};
 use super::sidecar::sidecar_block;
 use super::strategy::{launch_type_attribute, strategy_block};
 use crate::plugin::validator::Validator;
@@ -170,43 +170,6 @@ pub fn schema() -> Schema {
                 .describe("The CPU architecture: must match the image's platform."),
         )
         .attribute(
-            Attribute::optional("environment", Type::map(Type::String))
-                .validate(Validator::Keys(Box::new(Validator::Pattern {
-                    regex: r"^[A-Za-z_][A-Za-z0-9_]*$",
-                    meaning: "a variable name: a letter or '_', then letters, digits and '_'",
-                })))
-                .subject("environment variable name")
-                .describe("Environment variables for the container."),
-        )
-        .attribute(
-            Attribute::optional("secrets", Type::map(Type::String))
-                .validate(Validator::Elements(Box::new(Validator::Arn(&[
-                    "secretsmanager",
-                    "ssm",
-                ]))))
-                .subject("secret reference")
-                .describe(
-                    "Environment variables filled from Secrets Manager or SSM Parameter Store: \
-                     variable name to secret or parameter ARN. Needs `execution_role_arn`.",
-                ),
-        )
-        .attribute(
-            Attribute::optional("command", Type::list(Type::String))
-                .describe("Overrides the image's command."),
-        )
-        .attribute(
-            Attribute::optional("log_group", Type::String)
-                .validate(validate::log_group_name())
-                .subject("log group")
-                .describe("CloudWatch Logs group for the awslogs driver (region from the provider)."),
-        )
-        .attribute(
-            Attribute::optional("log_stream_prefix", Type::String)
-                .validate(Validator::Length(1, 512))
-                .subject("log stream prefix")
-                .describe("awslogs stream prefix (the container name when unset). Needs `log_group`."),
-        )
-        .attribute(
             Attribute::optional("execution_role_arn", Type::String)
                 .validate(Validator::Arn(&["iam"]))
                 .describe("Role ECS uses to pull the image, write logs and read secrets."),
@@ -324,7 +287,7 @@ pub fn schema() -> Schema {
         .block(sidecar_block())
         .block(strategy_block())
         .attribute(launch_type_attribute());
-    Schema::new(runtime_settings_schema(block)).with_version(SCHEMA_VERSION)
+    Schema::new(runtime_settings_schema(basic_settings_schema(block))).with_version(SCHEMA_VERSION)
 }
 
 /// The family a new service's revisions go into when the configuration names none:
