@@ -7,7 +7,7 @@
 use crate::plugin::validator::is_arn;
 use crate::plugin::{Known, Validator, Value};
 
-/// The pattern of ECS cluster and service names (and task definition families).
+/// The pattern of ECS cluster, service and container names (and task definition families).
 const ECS_NAME: &str = r"^[A-Za-z0-9_-]{1,255}$";
 
 /// What ECS says, in effect, to a strategy whose weights are all 0.
@@ -29,6 +29,15 @@ pub fn ecs_name() -> Validator {
     Validator::Pattern {
         regex: ECS_NAME,
         meaning: "a valid name: 1-255 letters, digits, '-' and '_'",
+    }
+}
+
+/// An ECS container name (the application's or a sidecar's): the same 1-255 letters, digits,
+/// `-` and `_`.
+pub fn container_name() -> Validator {
+    Validator::Pattern {
+        regex: ECS_NAME,
+        meaning: "a container name: 1-255 letters, digits, '-' and '_'",
     }
 }
 

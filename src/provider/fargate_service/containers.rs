@@ -563,10 +563,7 @@ pub fn runtime_settings_schema(block: Block) -> Block {
             )
             .attribute(
                 Attribute::required("container_name", Type::String)
-                    .validate(Validator::Pattern {
-                        regex: r"^[A-Za-z0-9_-]{1,255}$",
-                        meaning: "a container name: 1-255 letters, digits, '-' and '_'",
-                    })
+                    .validate(validate::container_name())
                     .subject("container name")
                     .describe("The container waited for: the application's `container_name` or a sidecar's `name`."),
             )

@@ -138,10 +138,7 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional("container_name", Type::String)
                 .default(Value::from(DEFAULT_CONTAINER_NAME))
-                .validate(Validator::Pattern {
-                    regex: r"^[A-Za-z0-9_-]{1,255}$",
-                    meaning: "a container name: 1-255 letters, digits, '-' and '_'",
-                })
+                .validate(validate::container_name())
                 .describe("The container name."),
         )
         .attribute(

@@ -16,6 +16,7 @@ use super::containers::{
 use crate::plugin::validator::Validator;
 use crate::plugin::{Attribute, Block, NestedBlock, Type};
 use crate::provider::aws_error::CallError;
+use crate::provider::validate;
 
 /// The FireLens router types.
 pub const FIRELENS_TYPES: [&str; 2] = ["fluentbit", "fluentd"];
@@ -203,10 +204,7 @@ pub fn sidecar_block() -> NestedBlock {
     )
     .attribute(
         Attribute::required("name", Type::String)
-            .validate(Validator::Pattern {
-                regex: r"^[A-Za-z0-9_-]{1,255}$",
-                meaning: "a container name: 1-255 letters, digits, '-' and '_'",
-            })
+            .validate(validate::container_name())
             .subject("container name")
             .describe("The container name; unique in the task, and not the application's `container_name`."),
     )
