@@ -17,7 +17,6 @@ A release binary built with symbols profiles best:
 
 import argparse
 import collections
-import os
 import re
 import shutil
 import subprocess
@@ -25,8 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_lib import Terraform, tf_vars  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-ADDRESS = "registry.terraform.io/todo/todo"
 
 # The first matching rule names a sample's phase: an ordered list, most specific first.
 PHASES = [
@@ -105,33 +106,14 @@ def main():
             f'-- "{provider}" "$@" 2>>"{scratch}/perf.log"\n'
         )
         wrapper.chmod(0o755)
-        rc = scratch / "terraformrc"
-        rc.write_text(
-            f'provider_installation {{\n  dev_overrides {{\n    "{ADDRESS}" = "{wrapped}"\n'
-            "  }\n  direct {}\n}\n"
-        )
-        work = scratch / "work"
-        work.mkdir()
-        for tf in (ROOT / "benches" / "ecr_repository").glob("*.tf"):
-            shutil.copy(tf, work / tf.name)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(scratch),
-            "TF_CLI_CONFIG_FILE": str(rc),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-            "AWS_ACCESS_KEY_ID": "profile",
-            "AWS_SECRET_ACCESS_KEY": "profile",
-            "AWS_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_CONFIG_FILE": str(scratch / "none"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "none"),
-        }
-        plan = [str(terraform), "plan", "-refresh=false", "-input=false", "-no-color"]
-        plan += ["-var", f"n={args.resources}"]
+        # The same Terraform set-up as make bench's plan rows (bench_lib.Terraform).
+        tf = Terraform(terraform, scratch)
+        rc = tf.write_rc("terraformrc", wrapped)
+        work = tf.workdir("profile", ROOT / "benches" / "ecr_repository")
+        plan = ["plan", "-refresh=false", "-input=false", "-no-color"]
+        plan += tf_vars({"n": args.resources})
         for _ in range(args.runs):
-            subprocess.run(plan, cwd=work, env=env, check=True, capture_output=True, timeout=300)
+            tf.run(work, plan, rc=rc, timeout=300.0)
         by_pid = collections.defaultdict(collections.Counter)
         for recording in sorted(data.iterdir()):
             out = subprocess.run(
