@@ -38,7 +38,7 @@ impl Progress {
     /// invocation does not fail because nobody reads its progress any more.
     pub fn send(&self, message: impl Into<String>) {
         let message = message.into();
-        tracing::info!(%message, "action progress");
+        crate::log_info!(%message, "action progress");
         let _ = self.messages.send(message);
     }
 }

@@ -138,7 +138,7 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         stdout.write_all(line.as_bytes())?;
         stdout.flush()?;
     }
-    tracing::debug!(address = %address, tls = tls.is_some(), "plugin handshake sent");
+    crate::log_debug!(address = %address, tls = tls.is_some(), "plugin handshake sent");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let stop_now = signals.watch(Interrupt::Ignore, shutdown_tx.clone());
@@ -182,7 +182,7 @@ async fn listen(
         Ok((dir, listener)) => {
             let address = format!("unix|{}", dir.socket_path().display());
             if !tls {
-                tracing::warn!(
+                crate::log_warn!(
                     socket = %dir.socket_path().display(),
                     "TLS is off (PLUGIN_CLIENT_CERT is unset, as with TF_DISABLE_PLUGIN_TLS=1): \
                      serving plaintext gRPC on the private unix socket only"
@@ -191,7 +191,7 @@ async fn listen(
             Ok((Listener::Unix(listener), address, Some(dir)))
         }
         Err(error) if tls => {
-            tracing::warn!(
+            crate::log_warn!(
                 %error,
                 "cannot make the unix socket; serving on 127.0.0.1 behind mutual TLS"
             );
@@ -342,8 +342,11 @@ impl PrivateDir {
 }
 
 impl Drop for PrivateDir {
+    /// Removes the socket, then the folder: nothing else is ever in it, so two calls do what
+    /// a recursive removal would, without listing the folder.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_file(self.socket_path());
+        let _ = std::fs::remove_dir(&self.0);
     }
 }
 

@@ -131,7 +131,7 @@ impl Poller {
                 }
                 Ok(Ok(state)) if target.contains(&state) => return Ok(state),
                 Ok(Ok(state)) if pending.contains(&state) => {
-                    tracing::debug!(?state, "still waiting");
+                    crate::log_debug!(?state, "still waiting");
                     last_state = Some(state);
                     last_error = None;
                 }

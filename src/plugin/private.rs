@@ -36,7 +36,7 @@ impl Private {
         match serde_json::from_slice::<Json>(bytes) {
             Ok(Json::Object(map)) => Self(map),
             Ok(_) | Err(_) => {
-                tracing::warn!(
+                crate::log_warn!(
                     len = bytes.len(),
                     "private state is not a JSON object; reading it as empty"
                 );

@@ -274,7 +274,7 @@ pub async fn after_create(created: Applied, rest: impl Future<Output = Applied>)
         Ok(applied) => applied,
         Err(panic) => {
             let reason = panic_message(panic.as_ref());
-            tracing::error!(%reason, "panic after the remote object was created; recording it");
+            crate::log_error!(%reason, "panic after the remote object was created; recording it");
             let mut diagnostics = created.diagnostics;
             diagnostics.push(Diagnostic::error(
                 "Provider error after create",

@@ -229,7 +229,7 @@ impl EphemeralResource for EcrAuthorizationToken {
                 ))
             })?;
         let result = token_result(registry_id, &data)?;
-        tracing::debug!(
+        crate::log_debug!(
             registry_id = ?result.registry_id,
             proxy_endpoint = ?result.proxy_endpoint,
             expires_at = ?result.expires_at,

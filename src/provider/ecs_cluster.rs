@@ -142,7 +142,7 @@ impl Resource for EcsCluster {
             CreateOutcome::Failed(error) => return Applied::failed(None, error),
             CreateOutcome::Unknown(error) => return Applied::failed(Some(fallback), error),
         };
-        tracing::info!(cluster = %name, "created ECS cluster");
+        crate::log_info!(cluster = %name, "created ECS cluster");
         // From here on the cluster exists and reaches the state whatever happens.
         let created = Applied::failed(Some(fallback.clone()), Diagnostics::new());
         after_create(created, async {

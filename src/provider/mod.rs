@@ -123,7 +123,7 @@ impl ClientSlot {
     pub fn if_known(&self) -> Result<Option<&AwsClients>, Diagnostics> {
         match self.0.get() {
             Some(Configured::Unknown { settings, .. }) => {
-                tracing::warn!(
+                crate::log_warn!(
                     ?settings,
                     "provider settings are not known yet; no AWS call until they are"
                 );
@@ -303,7 +303,7 @@ impl Provider for TodoProvider {
             .filter(|setting| *setting != "default_tags")
             .collect();
         if !connection_unknown.is_empty() {
-            tracing::info!(settings = ?unknown, "provider settings not known yet; no AWS call during this plan");
+            crate::log_info!(settings = ?unknown, "provider settings not known yet; no AWS call during this plan");
             let default_tags = if unknown.contains(&"default_tags") {
                 Known::Unknown
             } else {
@@ -319,7 +319,7 @@ impl Provider for TodoProvider {
             Ok(parsed) => parsed,
             Err(diagnostics) => return diagnostics,
         };
-        tracing::debug!(terraform_version, region = ?parsed.region, "configuring provider");
+        crate::log_debug!(terraform_version, region = ?parsed.region, "configuring provider");
         match config::build_clients(parsed).await {
             Ok(clients) => {
                 self.clients.configure(Configured::Ready {

@@ -159,7 +159,7 @@ pub(super) fn spawn_accept_loop(
                 Ok(stream) => stream,
                 Err(error) => {
                     let pause = backoff.failed();
-                    tracing::warn!(
+                    crate::log_warn!(
                         %error,
                         pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
                         "accepting a plugin connection failed; pausing before the next attempt"
@@ -181,11 +181,11 @@ pub(super) fn spawn_accept_loop(
                         {
                             Ok(Ok(tls)) => PluginStream(Box::pin(tls)),
                             Ok(Err(error)) => {
-                                tracing::warn!(%error, "refused a plugin connection at the TLS layer");
+                                crate::log_warn!(%error, "refused a plugin connection at the TLS layer");
                                 return;
                             }
                             Err(_elapsed) => {
-                                tracing::warn!(
+                                crate::log_warn!(
                                     timeout_ms = u64::try_from(handshake_timeout.as_millis())
                                         .unwrap_or(u64::MAX),
                                     "dropped a plugin connection that did not complete its TLS \
@@ -199,7 +199,7 @@ pub(super) fn spawn_accept_loop(
                 let _ = tx.send(Ok(stream)).await;
             });
         }
-        tracing::debug!("accept loop stopped");
+        crate::log_debug!("accept loop stopped");
     });
     ReceiverStream::new(rx)
 }
@@ -215,7 +215,7 @@ async fn accept(listener: &Listener) -> std::io::Result<Pin<Box<dyn Io>>> {
             // serve_with_incoming bypasses tonic's own nodelay setting. Without it the
             // connection is slower, not broken.
             if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
+                crate::log_debug!(%error, "cannot set TCP_NODELAY");
             }
             Ok(Box::pin(stream))
         }

@@ -68,7 +68,7 @@ impl Signals {
                     Some(()) = self.hangup.recv() => "SIGHUP",
                     Some(()) = self.interrupt.recv() => {
                         if interrupt == Interrupt::Ignore {
-                            tracing::debug!("ignoring SIGINT; Terraform sends StopProvider");
+                            crate::log_debug!("ignoring SIGINT; Terraform sends StopProvider");
                             continue;
                         }
                         "SIGINT"
@@ -77,10 +77,10 @@ impl Signals {
                 };
                 requests += 1;
                 if requests == 1 {
-                    tracing::debug!(signal = name, "shutting down");
+                    crate::log_debug!(signal = name, "shutting down");
                     let _ = shutdown.send(true);
                 } else {
-                    tracing::warn!(signal = name, "second signal: stopping without waiting");
+                    crate::log_warn!(signal = name, "second signal: stopping without waiting");
                     let _ = stop_now_tx.send(true);
                 }
             }

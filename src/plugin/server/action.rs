@@ -100,7 +100,7 @@ pub(super) fn invoke_action(
         };
         let failed = diagnostics.has_errors();
         let _ = events.send(Ok(completed(diagnostics)));
-        tracing::debug!(tf_rpc = "InvokeAction", failed, "served request");
+        crate::log_debug!(tf_rpc = "InvokeAction", failed, "served request");
     });
     Box::pin(UnboundedReceiverStream::new(stream))
 }
@@ -125,11 +125,11 @@ async fn invoke(
             }
             outcome = &mut work => break outcome,
             () = stop.cancelled(), if !cancel.is_cancelled() => {
-                tracing::info!("StopProvider: cancelling the action invocation");
+                crate::log_info!("StopProvider: cancelling the action invocation");
                 cancel.cancel();
             }
             () = events.closed(), if !cancel.is_cancelled() => {
-                tracing::info!("Terraform closed the InvokeAction stream: cancelling the action");
+                crate::log_info!("Terraform closed the InvokeAction stream: cancelling the action");
                 cancel.cancel();
             }
         }
@@ -146,7 +146,7 @@ async fn invoke(
             } else {
                 "the invocation was cancelled".to_owned()
             };
-            tracing::error!(tf_rpc = "InvokeAction", %reason, "action failed");
+            crate::log_error!(tf_rpc = "InvokeAction", %reason, "action failed");
             Diagnostic::error(
                 "Provider internal error",
                 format!(

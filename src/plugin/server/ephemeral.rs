@@ -43,14 +43,14 @@ impl ProviderService {
             None
         };
         let Some(opened) = opened else {
-            tracing::debug!(
+            crate::log_debug!(
                 tf_resource_type = request.type_name,
                 "ephemeral resource cannot be opened yet; answering an unknown result"
             );
             let result = unknown_result(&entry.schema().block, &config);
             return Ok((encode(result, entry.ty(), "result")?, None, None));
         };
-        tracing::debug!(
+        crate::log_debug!(
             tf_resource_type = request.type_name,
             renews = opened.renew_at.is_some(),
             "opened ephemeral resource"

@@ -234,7 +234,7 @@ handler!(stop_provider, |this, _request| {
     guard.cancel();
     // Later calls get a fresh token: StopProvider stops in-flight work, not the server.
     *guard = CancellationToken::new();
-    tracing::info!("StopProvider: cancelled in-flight operations");
+    crate::log_info!("StopProvider: cancelled in-flight operations");
     pb::stop_provider::Response::default()
 });
 
@@ -364,7 +364,7 @@ impl ProviderService {
             .map_err(fail)?;
         let state = refreshed.unwrap_or(Value::Null);
         if state.is_null() {
-            tracing::info!(
+            crate::log_info!(
                 tf_resource_type = request.type_name,
                 "remote object no longer exists; removing it from state"
             );

@@ -98,7 +98,7 @@ pub(super) fn list_resource(
             } else {
                 "the listing was cancelled".to_owned()
             };
-            tracing::error!(tf_rpc = "ListResource", %reason, "listing failed");
+            crate::log_error!(tf_rpc = "ListResource", %reason, "listing failed");
             let diagnostic = Diagnostic::error(
                 "Provider internal error",
                 format!(
@@ -172,12 +172,12 @@ async fn forward(
             Err(d) => return d,
         };
         if events.send(Ok(event)).await.is_err() {
-            tracing::debug!(listed = count, "Terraform stopped reading the list");
+            crate::log_debug!(listed = count, "Terraform stopped reading the list");
             return Diagnostics::new();
         }
         count += 1;
     }
-    tracing::debug!(tf_rpc = "ListResource", listed = count, "served request");
+    crate::log_debug!(tf_rpc = "ListResource", listed = count, "served request");
     Diagnostics::new()
 }
 

@@ -72,7 +72,7 @@ pub async fn run(
         .add_service(HealthServer::new(PluginHealth))
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = shutdown_rx.wait_for(|stop| *stop).await;
-            tracing::debug!("plugin server shutting down");
+            crate::log_debug!("plugin server shutting down");
         })
         .await
 }
@@ -88,7 +88,7 @@ impl GrpcController for Controller {
         &self,
         _request: Request<super::proto::plugin::Empty>,
     ) -> Result<Response<super::proto::plugin::Empty>, Status> {
-        tracing::debug!("GRPCController.Shutdown received");
+        crate::log_debug!("GRPCController.Shutdown received");
         let _ = self.shutdown.send(true);
         Ok(Response::new(super::proto::plugin::Empty {}))
     }
@@ -303,7 +303,7 @@ macro_rules! provider_rpcs {
                     &self,
                     request: Request<pb::$served_method::Request>,
                 ) -> Result<Response<Self::$served_stream>, Status> {
-                    tracing::debug!(tf_rpc = $served_rpc, "received request");
+                    crate::log_debug!(tf_rpc = $served_rpc, "received request");
                     let events = handlers::$served_method(self.clone(), request.into_inner());
                     Ok(Response::new(events))
                 }
@@ -359,10 +359,10 @@ where
     R: WithDiagnostics + Default + Send + 'static,
     F: Future<Output = R> + Send + 'static,
 {
-    tracing::debug!(tf_rpc = rpc, "received request");
+    crate::log_debug!(tf_rpc = rpc, "received request");
     match tokio::spawn(work).await {
         Ok(response) => {
-            tracing::debug!(tf_rpc = rpc, "served request");
+            crate::log_debug!(tf_rpc = rpc, "served request");
             Ok(Response::new(response))
         }
         Err(error) => {
@@ -371,7 +371,7 @@ where
             } else {
                 "the handler was cancelled".to_owned()
             };
-            tracing::error!(tf_rpc = rpc, %reason, "handler failed");
+            crate::log_error!(tf_rpc = rpc, %reason, "handler failed");
             Ok(Response::new(R::with_diagnostics(
                 Diagnostic::error(
                     "Provider internal error",

@@ -34,7 +34,7 @@ impl GrpcStdio for Stdio {
         &self,
         _request: Request<Empty>,
     ) -> Result<Response<Self::StreamStdioStream>, Status> {
-        tracing::debug!("GRPCStdio.StreamStdio opened; nothing is mirrored (logs go to stderr)");
+        crate::log_debug!("GRPCStdio.StreamStdio opened; nothing is mirrored (logs go to stderr)");
         let (sender, receiver) = mpsc::channel(1);
         let mut shutdown = self.shutdown.clone();
         // The stream lasts as long as its sender: until shutdown (so that the server's graceful

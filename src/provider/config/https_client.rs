@@ -57,7 +57,7 @@ impl HttpClient for DeferredHttpsClient {
 /// The SDK's default HTTPS client for `BehaviorVersion::latest()`: hyper 1 with rustls on
 /// aws-lc, and the proxy settings of the environment (`HTTPS_PROXY`, `NO_PROXY`, …).
 fn https_client() -> SharedHttpClient {
-    tracing::debug!("building the HTTPS client for the first AWS request");
+    crate::log_debug!("building the HTTPS client for the first AWS request");
     Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector =
             ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));

@@ -348,11 +348,11 @@ impl Resource for EcrRepository {
                     }
                     return Applied::failed(None, diagnostic.at(AttributePath::root("name")));
                 }
-                tracing::warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; going on");
+                crate::log_warn!(repository = %name, %error, "CreateRepository failed, yet created the repository; going on");
                 diagnostics.push(diagnostic.into_warning().at(AttributePath::root("name")));
             }
         }
-        tracing::info!(repository = %name, "created ECR repository");
+        crate::log_info!(repository = %name, "created ECR repository");
         // From here on the repository exists and reaches the state whatever happens: at worst
         // as planned, tainted through the error.
         let fallback = planned_value.unknowns_to_null();
@@ -426,7 +426,7 @@ impl Resource for EcrRepository {
         let current =
             state_after_change(clients, &state, ctx, "Cannot read ECR repository").await?;
         if current.is_none() {
-            tracing::info!(repository = %state.name, "repository no longer exists");
+            crate::log_info!(repository = %state.name, "repository no longer exists");
         }
         Ok(current)
     }
@@ -476,7 +476,7 @@ impl Resource for EcrRepository {
             .force(force);
         match call(ctx, "ecr:DeleteRepository", request.send()).await {
             Ok(_) => {
-                tracing::info!(repository = %name, force, "deleted ECR repository");
+                crate::log_info!(repository = %name, force, "deleted ECR repository");
                 Diagnostics::new()
             }
             Err(error) if error.is(&["RepositoryNotFoundException"]) => Diagnostics::new(),

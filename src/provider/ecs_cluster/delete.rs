@@ -63,7 +63,7 @@ async fn try_delete(
     // going away: say so at once.
     match active_services(clients, name, ctx).await {
         Ok(0) => {
-            tracing::info!(cluster = %name, %error, "waiting for the cluster's services and tasks to stop");
+            crate::log_info!(cluster = %name, %error, "waiting for the cluster's services and tasks to stop");
             Ok(Deletion::Draining)
         }
         Ok(_) => Err(DeleteError::InUse(error)),

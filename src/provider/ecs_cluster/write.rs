@@ -75,12 +75,12 @@ pub(super) async fn create_cluster(
     let find = || find_cluster(clients, &planned.name, &detached);
     match read_back(UNCERTAIN_CREATE_GRACE, find).await {
         Ok(Some(found)) => {
-            tracing::warn!(cluster = %planned.name, %error, "CreateCluster failed, yet created the cluster; going on");
+            crate::log_warn!(cluster = %planned.name, %error, "CreateCluster failed, yet created the cluster; going on");
             CreateOutcome::Found(found, diagnostic.into_warning())
         }
         Ok(None) => CreateOutcome::Failed(diagnostic),
         Err(read) => {
-            tracing::warn!(cluster = %planned.name, error = %read, "cannot tell whether CreateCluster created the cluster; recording it");
+            crate::log_warn!(cluster = %planned.name, error = %read, "cannot tell whether CreateCluster created the cluster; recording it");
             CreateOutcome::Unknown(diagnostic)
         }
     }
@@ -168,7 +168,7 @@ pub(super) async fn put_capacity_providers(
             if let Err(error) = &put
                 && busy(error)
             {
-                tracing::info!(cluster = %planned.name, %error, "ECS is busy with the cluster; trying again");
+                crate::log_info!(cluster = %planned.name, %error, "ECS is busy with the cluster; trying again");
             }
             put.map(|_| Put)
         }

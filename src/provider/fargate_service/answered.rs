@@ -46,7 +46,7 @@ impl ReadRevision {
         };
         if let Err(error) = private.set(READ_REVISION_KEY, &read) {
             // Without the record the next refresh reads the revision again: only a call more.
-            tracing::warn!(%error, "cannot record the revision read");
+            crate::log_warn!(%error, "cannot record the revision read");
         }
     }
 

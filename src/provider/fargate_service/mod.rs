@@ -302,12 +302,12 @@ async fn settle_failed_create(
     }
     match read_service_back(clients, planned, UNCERTAIN_CREATE_GRACE).await {
         Ok(Some(remote)) if remote.service.task_definition() == Some(td_arn) => {
-            tracing::warn!(service = %planned.name, "CreateService failed, yet created the service; going on");
+            crate::log_warn!(service = %planned.name, "CreateService failed, yet created the service; going on");
             FailedCreate::Created(diagnostic.into_warning(), Box::new(remote.service))
         }
         Ok(_) => FailedCreate::NotCreated(diagnostic),
         Err(read) => {
-            tracing::warn!(service = %planned.name, error = %read, "cannot tell whether CreateService created the service; recording it");
+            crate::log_warn!(service = %planned.name, error = %read, "cannot tell whether CreateService created the service; recording it");
             FailedCreate::Unknown(diagnostic)
         }
     }
@@ -494,7 +494,7 @@ impl Resource for FargateService {
                 }
             }
         };
-        tracing::info!(service = %planned.name, "created ECS service");
+        crate::log_info!(service = %planned.name, "created ECS service");
         let private = registered.store(Private::default());
         // Whatever follows (a failed or stopped wait, a read that fails, a panic), the service
         // exists and reaches the state: at worst as planned, tainted through the error.
@@ -537,7 +537,7 @@ impl Resource for FargateService {
             Err(error) => return Err(error.diagnostic(summary).into()),
         };
         let Some(service) = service else {
-            tracing::info!(service = %state.name, cluster = %state.cluster, "service no longer exists");
+            crate::log_info!(service = %state.name, cluster = %state.cluster, "service no longer exists");
             return Ok(None);
         };
         // A registered revision never changes: the one the state records needs no reading.
@@ -703,7 +703,7 @@ impl Resource for FargateService {
         let request = clients.ecs.delete_service().cluster(cluster).service(name);
         let draining = match call(ctx, "ecs:DeleteService", request.force(true).send()).await {
             Ok(output) => {
-                tracing::info!(service = %name, "deleted ECS service");
+                crate::log_info!(service = %name, "deleted ECS service");
                 output.service().map(ServiceStatus::of) != Some(ServiceStatus::Inactive)
             }
             Err(error) if error.is(&["ServiceNotFoundException", "ClusterNotFoundException"]) => {

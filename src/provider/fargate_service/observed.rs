@@ -33,7 +33,7 @@ impl ObservedImage {
     /// Records this observation in `private`.
     pub fn record(&self, private: &mut Private) {
         if let Err(error) = private.set(KEY, self) {
-            tracing::warn!(%error, "cannot record the observed image digest");
+            crate::log_warn!(%error, "cannot record the observed image digest");
         }
     }
 }

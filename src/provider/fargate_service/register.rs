@@ -65,7 +65,7 @@ pub(super) async fn deregister(clients: &AwsClients, arn: &str, ctx: &CallContex
     match call(ctx, "ecs:DeregisterTaskDefinition", request.send()).await {
         Ok(_) => true,
         Err(error) => {
-            tracing::warn!(task_definition = arn, %error, "could not deregister task definition");
+            crate::log_warn!(task_definition = arn, %error, "could not deregister task definition");
             false
         }
     }
@@ -151,7 +151,7 @@ pub(super) async fn register_revision(
         .map_err(|e| Diagnostics::from(e.diagnostic("Cannot register the task definition")))?;
     let arn = task_definition.task_definition_arn().unwrap_or_default();
     registered.record(arn);
-    tracing::info!(service = %planned.name, task_definition = %arn, %image, "registered task definition");
+    crate::log_info!(service = %planned.name, task_definition = %arn, %image, "registered task definition");
     Ok(task_definition)
 }
 
@@ -187,7 +187,7 @@ pub(super) async fn observe_pinned_tag(
         Ok(None) => {}
         Err(d) => {
             let reason = d.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>();
-            tracing::warn!(service = %state.name, %tag, ?reason, "cannot resolve the pinned tag; keeping the pinned digest");
+            crate::log_warn!(service = %state.name, %tag, ?reason, "cannot resolve the pinned tag; keeping the pinned digest");
         }
     }
 }

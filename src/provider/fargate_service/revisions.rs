@@ -56,7 +56,7 @@ impl RegisteredRevisions {
     pub fn store(&self, mut private: Private) -> Private {
         if let Err(error) = private.set(KEY, self) {
             // A list of strings always serializes; keep the old record rather than fail.
-            tracing::error!(%error, "cannot record the registered revisions");
+            crate::log_error!(%error, "cannot record the registered revisions");
         }
         private
     }

@@ -129,7 +129,7 @@ pub async fn wait_for_rollout(
         status => status,
     };
     let waited = poll_service(service, timeout, ctx, states, status).await;
-    tracing::debug!(service = name, "rollout wait ended");
+    crate::log_debug!(service = name, "rollout wait ended");
     match waited {
         Ok(_) => Ok(last.into_inner().ok().flatten()),
         Err(WaitError::Unexpected(RolloutStatus::Failed(reason))) => Err(Diagnostic::error(
@@ -184,7 +184,7 @@ pub async fn wait_for_deletion(
         status,
     )
     .await;
-    tracing::debug!(service = name, "deletion wait ended");
+    crate::log_debug!(service = name, "deletion wait ended");
     match waited {
         Ok(_) => Ok(()),
         Err(WaitError::Failed(error)) => {
