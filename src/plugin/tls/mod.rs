@@ -4,6 +4,8 @@
 //! holds its key. Uses the aws-lc-rs crypto provider, because Terraform's client certificate is
 //! ECDSA P-521, which ring cannot verify.
 
+mod certificate;
+
 use std::sync::Arc;
 
 use rustls::DistinguishedName;
@@ -22,7 +24,7 @@ pub enum TlsError {
     ClientCert(String),
     /// The server certificate could not be generated.
     #[error("generating the server certificate: {0}")]
-    Generate(#[from] rcgen::Error),
+    Generate(#[from] certificate::CertificateError),
     /// rustls refused the configuration.
     #[error("configuring TLS: {0}")]
     Config(#[from] rustls::Error),
@@ -67,31 +69,9 @@ pub fn server_config(client_cert: CertificateDer<'static>) -> Result<PluginTls, 
 /// and later), and making, self-signing and using an Ed25519 key costs a fraction of a P-256
 /// one, paid by every provider process Terraform starts.
 fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?;
-    params
-        .distinguished_name
-        .push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::DigitalSignature,
-        rcgen::KeyUsagePurpose::KeyEncipherment,
-        rcgen::KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-    ];
-    let now = std::time::SystemTime::now();
-    params.not_before = (now - std::time::Duration::from_secs(30)).into();
-    params.not_after = (now + std::time::Duration::from_secs(60 * 60 * 24 * 30)).into();
-    let cert = params.self_signed(&key)?;
-    let key_der = PrivateKeyDer::try_from(key.serialize_der())
-        .map_err(|e| TlsError::Config(rustls::Error::General(format!("server key: {e}"))))?;
-    Ok((cert.der().clone(), key_der))
+    let identity = certificate::generate()?;
+    let key = PrivateKeyDer::Pkcs8(identity.private_key.into());
+    Ok((CertificateDer::from(identity.certificate), key))
 }
 
 /// Accepts exactly one client certificate, byte-equal to the pinned one. Standard WebPKI
