@@ -10,7 +10,7 @@ use aws_config::retry::RetryConfig;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use super::config::AwsClients;
+use super::config::{AwsClients, LazyClient};
 
 /// One canned answer: HTTP status and JSON body.
 #[derive(Debug, Clone)]
@@ -122,8 +122,8 @@ impl FakeAws {
             .endpoint_url(&url)
             .build();
         Ok(AwsClients {
-            ecr: aws_sdk_ecr::Client::from_conf(ecr),
-            ecs: aws_sdk_ecs::Client::from_conf(ecs),
+            ecr: LazyClient::new(move || aws_sdk_ecr::Client::from_conf(ecr.clone())),
+            ecs: LazyClient::new(move || aws_sdk_ecs::Client::from_conf(ecs.clone())),
             region: "us-east-1".to_owned(),
             default_tags: BTreeMap::new(),
         })

@@ -1,9 +1,12 @@
 //! The AWS clients built from a [`ProviderConfig`] in ConfigureProvider: one shared `SdkConfig`
 //! (region, profile, credentials, the retry and time-out settings of [`super::limits`]) and the
 //! ECR and ECS clients made from it, each with its endpoint override; the ECR client also sends
-//! a false `scanOnPush` explicitly ([`ExplicitScanOnPush`]).
+//! a false `scanOnPush` explicitly ([`ExplicitScanOnPush`]). The clients themselves are built
+//! at their first use ([`LazyClient`]).
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::BehaviorVersion;
 
@@ -18,9 +21,9 @@ use super::scan_on_push::ExplicitScanOnPush;
 #[derive(Debug, Clone)]
 pub struct AwsClients {
     /// ECR.
-    pub ecr: aws_sdk_ecr::Client,
+    pub ecr: LazyClient<aws_sdk_ecr::Client>,
     /// ECS.
-    pub ecs: aws_sdk_ecs::Client,
+    pub ecs: LazyClient<aws_sdk_ecs::Client>,
     /// The region in use (for log configuration and repository URLs).
     pub region: String,
     /// The provider's default tags.
@@ -69,11 +72,60 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
         ecs = ecs.endpoint_url(url);
     }
     Ok(AwsClients {
-        ecr: aws_sdk_ecr::Client::from_conf(ecr.build()),
-        ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
+        ecr: LazyClient::new(move || aws_sdk_ecr::Client::from_conf(ecr.clone().build())),
+        ecs: LazyClient::new(move || aws_sdk_ecs::Client::from_conf(ecs.clone().build())),
         region,
         default_tags: config.default_tags,
     })
+}
+
+/// An AWS client built the first time it is used, then shared by every clone. Building one
+/// parses the SDK's endpoint partition table and compiles its region patterns, which was half
+/// of ConfigureProvider's CPU; a plan that calls no AWS API (`-refresh=false`, or nothing but
+/// creates to plan) never pays it. Dereferences to the client.
+pub struct LazyClient<C> {
+    client: Arc<OnceLock<C>>,
+    build: Arc<dyn Fn() -> C + Send + Sync>,
+}
+
+impl<C> LazyClient<C> {
+    /// A client `build` makes at the first use.
+    pub fn new(build: impl Fn() -> C + Send + Sync + 'static) -> Self {
+        Self {
+            client: Arc::new(OnceLock::new()),
+            build: Arc::new(build),
+        }
+    }
+
+    /// Whether the client has been built.
+    pub fn is_built(&self) -> bool {
+        self.client.get().is_some()
+    }
+}
+
+impl<C> Deref for LazyClient<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        self.client.get_or_init(|| (self.build)())
+    }
+}
+
+impl<C> Clone for LazyClient<C> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            build: self.build.clone(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for LazyClient<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyClient")
+            .field("built", &self.is_built())
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -161,5 +213,21 @@ mod tests {
             .unwrap_or_else(|| panic!("no retry configuration"));
         assert_eq!(retries.mode(), SdkRetryMode::Standard);
         assert_eq!(retries.max_attempts(), 4);
+    }
+
+    #[test]
+    fn a_lazy_client_is_built_once_at_its_first_use_and_shared_by_clones() {
+        let builds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = builds.clone();
+        let client = LazyClient::new(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 100
+        });
+        let clone = client.clone();
+        assert!(!client.is_built());
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(*clone, 100);
+        assert_eq!(*client, 100);
+        assert!(client.is_built());
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -30,7 +30,7 @@ use crate::plugin::{
 
 use super::tags;
 
-pub use clients::{AwsClients, build_clients};
+pub use clients::{AwsClients, LazyClient, build_clients};
 pub use limits::{CallLimits, RetryMode};
 pub use unknown::unknown_settings;
 
