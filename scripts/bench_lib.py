@@ -278,3 +278,29 @@ def tf_vars(values):
     for name, value in values.items():
         args += ["-var", f"{name}={value}"]
     return args
+
+
+def plan_with_wrapped_provider(root, scratch, provider, command, *, resources, runs, name):
+    """Runs `terraform plan -refresh=false` of `resources` repositories (`benches/ecr_repository`,
+    the set-up of make bench's plan rows) `runs` times, with every provider process Terraform
+    starts run as `command "<provider>" <its arguments>` (`command` is shell text, for a
+    profiler; its standard error goes to `<scratch>/<name>.log`). Exits with a hint when the
+    provider or Terraform is missing."""
+    root, scratch, provider = Path(root), Path(scratch), Path(provider)
+    terraform = root / ".tools" / "bin" / "terraform"
+    for needed, hint in ((provider, "build it (see above)"), (terraform, "run `make tools`")):
+        if not needed.exists():
+            raise SystemExit(f"{needed} is missing: {hint}")
+    wrapped = scratch / "wrapped"
+    wrapped.mkdir()
+    wrapper = wrapped / "terraform-provider-todo"
+    wrapper.write_text(
+        f'#!/bin/sh\nexec {command} "{provider}" "$@" 2>>"{scratch}/{name}.log"\n'
+    )
+    wrapper.chmod(0o755)
+    tf = Terraform(terraform, scratch)
+    rc = tf.write_rc("terraformrc", wrapped)
+    work = tf.workdir(name, root / "benches" / "ecr_repository")
+    plan = ["plan", "-refresh=false", "-input=false", "-no-color", *tf_vars({"n": resources})]
+    for _ in range(runs):
+        tf.run(work, plan, rc=rc, timeout=600.0)

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lib import Terraform, tf_vars  # noqa: E402
+from bench_lib import plan_with_wrapped_provider  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,33 +87,22 @@ def phase(frames):
 def main():
     args = parse_args()
     provider = Path(args.provider).resolve()
-    terraform = ROOT / ".tools" / "bin" / "terraform"
-    for needed, hint in ((provider, "build it"), (terraform, "run `make tools`")):
-        if not needed.exists():
-            sys.exit(f"{needed} is missing: {hint}")
     if not shutil.which("perf"):
         sys.exit("perf is missing: install the distribution's linux-perf package")
     with tempfile.TemporaryDirectory(prefix="todo-profile-") as scratch:
         scratch = Path(scratch)
         data = scratch / "data"
         data.mkdir()
-        wrapped = scratch / "wrapped"
-        wrapped.mkdir()
-        wrapper = wrapped / "terraform-provider-todo"
-        wrapper.write_text(
-            "#!/bin/sh\n"
-            f'exec perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 -o "{data}/p.$$" '
-            f'-- "{provider}" "$@" 2>>"{scratch}/perf.log"\n'
+        plan_with_wrapped_provider(
+            ROOT,
+            scratch,
+            provider,
+            "perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 "
+            f'-o "{data}/p.$$" --',
+            resources=args.resources,
+            runs=args.runs,
+            name="profile",
         )
-        wrapper.chmod(0o755)
-        # The same Terraform set-up as make bench's plan rows (bench_lib.Terraform).
-        tf = Terraform(terraform, scratch)
-        rc = tf.write_rc("terraformrc", wrapped)
-        work = tf.workdir("profile", ROOT / "benches" / "ecr_repository")
-        plan = ["plan", "-refresh=false", "-input=false", "-no-color"]
-        plan += tf_vars({"n": args.resources})
-        for _ in range(args.runs):
-            tf.run(work, plan, rc=rc, timeout=300.0)
         by_pid = collections.defaultdict(collections.Counter)
         for recording in sorted(data.iterdir()):
             out = subprocess.run(

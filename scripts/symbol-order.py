@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lib import Terraform, tf_vars  # noqa: E402
+from bench_lib import plan_with_wrapped_provider  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "scripts" / "symbol-order.txt"
@@ -63,31 +63,22 @@ def functions(profile, binary_name):
 def main():
     args = parse_args()
     provider = Path(args.provider).resolve()
-    terraform = ROOT / ".tools" / "bin" / "terraform"
-    for needed, hint in ((provider, "build it (see above)"), (terraform, "run `make tools`")):
-        if not needed.exists():
-            sys.exit(f"{needed} is missing: {hint}")
     if not shutil.which("valgrind"):
         sys.exit("valgrind is missing: install the distribution's valgrind package")
     with tempfile.TemporaryDirectory(prefix="todo-symbol-order-") as scratch:
         scratch = Path(scratch)
         profiles = scratch / "profiles"
         profiles.mkdir()
-        wrapped = scratch / "wrapped"
-        wrapped.mkdir()
-        wrapper = wrapped / "terraform-provider-todo"
-        wrapper.write_text(
-            "#!/bin/sh\n"
-            "exec valgrind -q --tool=callgrind --dump-instr=no --compress-strings=no "
-            f'--compress-pos=no --demangle=no --callgrind-out-file="{profiles}/cg.%p" '
-            f'"{provider}" "$@" 2>>"{scratch}/valgrind.log"\n'
+        plan_with_wrapped_provider(
+            ROOT,
+            scratch,
+            provider,
+            "valgrind -q --tool=callgrind --dump-instr=no --compress-strings=no "
+            f'--compress-pos=no --demangle=no --callgrind-out-file="{profiles}/cg.%p"',
+            resources=args.resources,
+            runs=1,
+            name="symbol-order",
         )
-        wrapper.chmod(0o755)
-        tf = Terraform(terraform, scratch)
-        rc = tf.write_rc("terraformrc", wrapped)
-        work = tf.workdir("symbol-order", ROOT / "benches" / "ecr_repository")
-        plan = ["plan", "-refresh=false", "-input=false", "-no-color"]
-        tf.run(work, plan + tf_vars({"n": args.resources}), rc=rc, timeout=600.0)
         processes = collections.Counter()
         cost = collections.Counter()
         for profile in sorted(profiles.iterdir()):
