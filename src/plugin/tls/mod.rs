@@ -59,7 +59,7 @@ pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError>
 
 /// Builds the server TLS configuration that only accepts `client_cert`.
 pub fn server_config(client_cert: CertificateDer<'static>) -> Result<PluginTls, TlsError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(crypto_provider());
     let (server_cert, server_key) = generate_server_cert()?;
     let verifier = Arc::new(PinnedClientCert {
         pinned: client_cert,
