@@ -141,20 +141,9 @@ pub fn unknown_result(block: &Block, config: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::plugin::schema::{Attribute, NestedBlock};
     use crate::plugin::value::Type;
-
-    fn object(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), value.clone()))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    }
 
     #[test]
     fn unknown_results_keep_the_configuration_and_leave_computed_values_unknown() {
@@ -168,26 +157,26 @@ mod tests {
                     .attribute(Attribute::required("role", Type::String))
                     .attribute(Attribute::computed("id", Type::String)),
             ));
-        let config = object(&[
+        let config = Value::object([
             ("registry", Value::unknown()),
             ("region", Value::from("eu-west-1")),
             ("secret", Value::Null),
             (
                 "lease",
-                Value::List(vec![object(&[
+                Value::List(vec![Value::object([
                     ("role", Value::from("reader")),
                     ("id", Value::Null),
                 ])]),
             ),
         ]);
         let result = unknown_result(&block, &config);
-        let expected = object(&[
+        let expected = Value::object([
             ("registry", Value::unknown()),
             ("region", Value::from("eu-west-1")),
             ("secret", Value::unknown()),
             (
                 "lease",
-                Value::List(vec![object(&[
+                Value::List(vec![Value::object([
                     ("role", Value::from("reader")),
                     ("id", Value::unknown()),
                 ])]),
@@ -195,7 +184,7 @@ mod tests {
         ]);
         assert_eq!(result, expected);
         // An optional argument left unset stays null: Terraform requires the configured value.
-        let unset = object(&[("registry", Value::Null)]);
+        let unset = Value::object([("registry", Value::Null)]);
         let result = unknown_result(&block, &unset);
         assert_eq!(result.attr("registry"), Some(&Value::Null));
         assert!(result.attr("region").is_some_and(Value::is_unknown));

@@ -145,20 +145,9 @@ pub fn config_from_state(block: &Block, state: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::plugin::schema::{Attribute, NestedBlock};
     use crate::plugin::value::Type;
-
-    fn object(pairs: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    }
 
     #[test]
     fn generated_configuration_keeps_what_a_configuration_sets() {
@@ -175,7 +164,7 @@ mod tests {
                     .attribute(Attribute::required("enable", Type::Bool))
                     .attribute(Attribute::computed("since", Type::String)),
             ));
-        let state = object(vec![
+        let state = Value::object(vec![
             ("id", Value::from("arn:x")),
             ("name", Value::from("web")),
             ("port", Value::from(3000)),
@@ -184,13 +173,13 @@ mod tests {
             ("note", Value::Null),
             (
                 "breaker",
-                object(vec![
+                Value::object(vec![
                     ("enable", Value::Bool(true)),
                     ("since", Value::from("now")),
                 ]),
             ),
         ]);
-        let expected = object(vec![
+        let expected = Value::object(vec![
             ("id", Value::Null),
             ("name", Value::from("web")),
             ("port", Value::Null),
@@ -199,7 +188,7 @@ mod tests {
             ("note", Value::Null),
             (
                 "breaker",
-                object(vec![("enable", Value::Bool(true)), ("since", Value::Null)]),
+                Value::object(vec![("enable", Value::Bool(true)), ("since", Value::Null)]),
             ),
         ]);
         assert_eq!(config_from_state(&block, &state), expected);
@@ -209,7 +198,7 @@ mod tests {
     #[tokio::test]
     async fn the_sink_stops_at_the_limit_and_when_terraform_stops_listening() {
         let listed = |n: usize| Listed {
-            identity: object(vec![("name", Value::from(format!("o{n}")))]),
+            identity: Value::object(vec![("name", Value::from(format!("o{n}")))]),
             display_name: format!("o{n}"),
             state: None,
         };

@@ -218,7 +218,6 @@ impl ProviderService {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use async_trait::async_trait;
@@ -257,17 +256,8 @@ mod tests {
         )
     }
 
-    fn object(pairs: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    }
-
     fn item(name: &str) -> Value {
-        object(vec![
+        Value::object(vec![
             ("name", Value::from(name)),
             ("size", Value::from(1)),
             ("id", Value::from(format!("id-{name}"))),
@@ -364,7 +354,7 @@ mod tests {
                 let name = format!("item-{n}");
                 self.pushed.fetch_add(1, Ordering::SeqCst);
                 let listed = Listed {
-                    identity: object(vec![("name", Value::from(name.as_str()))]),
+                    identity: Value::object(vec![("name", Value::from(name.as_str()))]),
                     display_name: name.clone(),
                     state: sink.include_resource().then(|| item(&name)),
                 };
@@ -389,7 +379,7 @@ mod tests {
 
     fn config(prefix: Option<&str>) -> Option<pb::DynamicValue> {
         let ty = Type::object([("name_prefix".to_owned(), Type::String)]);
-        let value = object(vec![(
+        let value = Value::object(vec![(
             "name_prefix",
             prefix.map_or(Value::Null, Value::from),
         )]);
@@ -438,7 +428,7 @@ mod tests {
         let identity = value::decode_msgpack(&identity.expect("identity").msgpack, &identity_type);
         assert_eq!(
             identity.ok(),
-            Some(object(vec![("name", Value::from("item-1"))]))
+            Some(Value::object(vec![("name", Value::from("item-1"))]))
         );
         assert!(events.iter().all(|e| e.resource_object.is_none()));
 
@@ -533,7 +523,7 @@ mod tests {
         let response = response.await.expect("a response").into_inner();
         let config = response.config.expect("a configuration");
         let config = value::decode_msgpack(&config.msgpack, &ty).expect("decode");
-        let expected = object(vec![
+        let expected = Value::object(vec![
             ("name", Value::from("item-1")),
             ("size", Value::Null),
             ("id", Value::Null),

@@ -186,6 +186,16 @@ impl Value {
         Value::Null
     }
 
+    /// A known object with the given attributes (a later duplicate name wins).
+    pub fn object<K: Into<String>>(attributes: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Object(
+            attributes
+                .into_iter()
+                .map(|(name, value)| (name.into(), value))
+                .collect(),
+        )
+    }
+
     /// A number value from an `i64`.
     pub fn from_i64(n: i64) -> Value {
         Value::Number(BigDecimal::from(n))

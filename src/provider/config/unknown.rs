@@ -59,15 +59,6 @@ mod tests {
     use super::*;
     use crate::provider::config::schema;
 
-    fn object(entries: &[(&str, Value)]) -> Value {
-        Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
-
     fn text(value: &str) -> Value {
         Value::String(value.to_owned())
     }
@@ -85,14 +76,14 @@ mod tests {
             ("operation_timeout", text("1m")),
             (
                 "endpoints",
-                object(&[
+                Value::object([
                     ("ecr", text("http://127.0.0.1:4566")),
                     ("ecs", text("http://127.0.0.1:4566")),
                 ]),
             ),
             (
                 "default_tags",
-                object(&[(
+                Value::object([(
                     "tags",
                     Value::Map(BTreeMap::from([("env".to_owned(), text("dev"))])),
                 )]),
@@ -118,21 +109,21 @@ mod tests {
                 _ => panic!("no {path:?}"),
             }
         }
-        let mut config = object(&known_config());
+        let mut config = Value::object(known_config());
         replace(&mut config, path, replacement);
         config
     }
 
     #[test]
     fn a_known_configuration_has_no_unknown_settings() {
-        assert!(unknown_settings(&object(&known_config())).is_empty());
+        assert!(unknown_settings(&Value::object(known_config())).is_empty());
         let nulls: Vec<(&str, Value)> = known_config()
             .into_iter()
             .map(|(name, _)| (name, Value::Null))
             .collect();
-        assert!(unknown_settings(&object(&nulls)).is_empty());
+        assert!(unknown_settings(&Value::object(nulls)).is_empty());
         assert!(unknown_settings(&Value::Null).is_empty());
-        assert!(unknown_settings(&object(&[])).is_empty());
+        assert!(unknown_settings(&Value::Object(Default::default())).is_empty());
     }
 
     #[test]
@@ -204,8 +195,8 @@ mod tests {
         assert_eq!(in_schema, covered);
         // The test configuration sets each of them, with values of the schema's types.
         assert_eq!(
-            crate::plugin::model::conform(object(&known_config()), &schema().value_type()),
-            object(&known_config())
+            crate::plugin::model::conform(Value::object(known_config()), &schema().value_type()),
+            Value::object(known_config())
         );
     }
 }

@@ -114,28 +114,19 @@ mod tests {
     use crate::plugin::Value;
     use crate::plugin::model::from_value;
 
-    fn object(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn null_and_no_blocks_are_the_same_and_unknown_parts_compare() {
         let empty: PlannedBlock = from_value(&Value::List(vec![])).unwrap();
         let null: PlannedBlock = from_value(&Value::Null).unwrap();
         assert_eq!(empty, null);
         assert!(null.is_empty());
-        let one = Value::List(vec![object(&[
+        let one = Value::List(vec![Value::object([
             ("name", Value::from("log_router")),
             ("image", Value::unknown()),
         ])]);
         let planned: PlannedBlock = from_value(&one).unwrap();
         assert!(!planned.is_empty());
-        let known = Value::List(vec![object(&[
+        let known = Value::List(vec![Value::object([
             ("name", Value::from("log_router")),
             ("image", Value::from("fluent-bit:3")),
         ])]);

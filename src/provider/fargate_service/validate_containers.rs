@@ -481,12 +481,8 @@ fn check_placement(task: &TaskConfig, diagnostics: &mut Diagnostics) {
 mod tests {
     use super::*;
 
-    fn object(pairs: Vec<(&str, Value)>) -> Value {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-    }
-
     fn sidecar(name: &str, cpu: i64, memory: i64) -> Value {
-        object(vec![
+        Value::object(vec![
             ("name", Value::from(name)),
             ("image", Value::from("busybox:1")),
             ("cpu", Value::from(cpu)),
@@ -495,7 +491,7 @@ mod tests {
     }
 
     fn dependency(name: &str, condition: &str) -> Value {
-        object(vec![
+        Value::object(vec![
             ("container_name", Value::from(name)),
             ("condition", Value::from(condition)),
         ])
@@ -510,7 +506,7 @@ mod tests {
 
     #[test]
     fn sidecars_over_the_task_size_fail_at_their_path() {
-        let config = object(vec![
+        let config = Value::object(vec![
             ("cpu", Value::from(256)),
             ("memory", Value::from(512)),
             (
@@ -519,7 +515,7 @@ mod tests {
             ),
         ]);
         assert_eq!(paths(&validate_containers(&config)), ["sidecar[1].cpu"]);
-        let fits = object(vec![(
+        let fits = Value::object(vec![(
             "sidecar",
             Value::List(vec![sidecar("a", 128, 256), sidecar("b", 64, 128)]),
         )]);
@@ -535,7 +531,7 @@ mod tests {
                 Value::List(vec![dependency("app", "HEALTHY")]),
             );
         }
-        let config = object(vec![
+        let config = Value::object(vec![
             ("sidecar", Value::List(vec![router])),
             (
                 "container_depends_on",
@@ -557,13 +553,13 @@ mod tests {
     #[test]
     fn a_strategy_beside_a_launch_type_fails_at_launch_type() {
         let item = |provider: &str, base: i64| {
-            object(vec![
+            Value::object(vec![
                 ("capacity_provider", Value::from(provider)),
                 ("weight", Value::from(1)),
                 ("base", Value::from(base)),
             ])
         };
-        let config = object(vec![
+        let config = Value::object(vec![
             ("launch_type", Value::from("FARGATE")),
             (
                 "capacity_provider_strategy",
@@ -579,7 +575,7 @@ mod tests {
     #[test]
     fn names_are_unique_and_awsfirelens_needs_one_router() {
         let firelens =
-            |kind: &str| object(vec![("type", Value::from(kind)), ("options", Value::Null)]);
+            |kind: &str| Value::object(vec![("type", Value::from(kind)), ("options", Value::Null)]);
         let mut router = sidecar("router", 0, 64);
         let mut second = sidecar("app", 0, 64);
         for (s, kind) in [(&mut router, "fluentbit"), (&mut second, "fluentd")] {
@@ -587,11 +583,11 @@ mod tests {
                 fields.insert("firelens_configuration".into(), firelens(kind));
             }
         }
-        let logs = object(vec![
+        let logs = Value::object(vec![
             ("log_driver", Value::from("awsfirelens")),
             ("options", Value::Null),
         ]);
-        let config = object(vec![
+        let config = Value::object(vec![
             ("log_group", Value::from("/ecs/app")),
             ("log_configuration", logs.clone()),
             ("sidecar", Value::List(vec![router, second])),
@@ -604,7 +600,7 @@ mod tests {
                 "log_configuration"
             ]
         );
-        let without_router = object(vec![("log_configuration", logs)]);
+        let without_router = Value::object(vec![("log_configuration", logs)]);
         assert_eq!(
             paths(&validate_containers(&without_router)),
             ["log_configuration.log_driver"]
@@ -613,10 +609,10 @@ mod tests {
 
     #[test]
     fn unknown_names_are_left_for_the_plan() {
-        let config = object(vec![
+        let config = Value::object(vec![
             (
                 "sidecar",
-                Value::List(vec![object(vec![("name", Value::unknown())])]),
+                Value::List(vec![Value::object(vec![("name", Value::unknown())])]),
             ),
             (
                 "container_depends_on",
@@ -630,14 +626,14 @@ mod tests {
         let items = weights
             .iter()
             .map(|(provider, weight)| {
-                object(vec![
+                Value::object(vec![
                     ("capacity_provider", Value::from(*provider)),
                     ("weight", weight.clone()),
                     ("base", Value::Null),
                 ])
             })
             .collect();
-        object(vec![("capacity_provider_strategy", Value::Set(items))])
+        Value::object(vec![("capacity_provider_strategy", Value::Set(items))])
     }
 
     #[test]
@@ -678,7 +674,7 @@ mod tests {
             "container_depends_on",
             Value::List(vec![dependency("app", "COMPLETE")]),
         );
-        let config = object(vec![
+        let config = Value::object(vec![
             ("sidecar", Value::List(vec![init, agent, router])),
             (
                 "container_depends_on",
@@ -700,14 +696,14 @@ mod tests {
     }
 
     fn health_check(command: &[&str]) -> Value {
-        object(vec![(
+        Value::object(vec![(
             "command",
             Value::List(command.iter().map(|c| Value::from(*c)).collect()),
         )])
     }
 
     fn ulimit(soft: i64, hard: i64) -> Value {
-        object(vec![
+        Value::object(vec![
             ("name", Value::from("nofile")),
             ("soft_limit", Value::from(soft)),
             ("hard_limit", Value::from(hard)),
@@ -725,7 +721,7 @@ mod tests {
             "ulimits",
             Value::List(vec![ulimit(1024, 4096), ulimit(8192, 4096)]),
         );
-        let config = object(vec![
+        let config = Value::object(vec![
             ("health_check", health_check(&["CMD-SHELL", "true"])),
             ("sidecar", Value::List(vec![agent])),
         ]);
@@ -737,15 +733,15 @@ mod tests {
             ]
         );
         for command in [&["CMD", "true"][..], &["NONE"][..]] {
-            let fine = object(vec![
+            let fine = Value::object(vec![
                 ("health_check", health_check(command)),
                 ("ulimits", Value::List(vec![ulimit(4096, 4096)])),
             ]);
             assert!(validate_containers(&fine).is_empty(), "{command:?}");
         }
-        let unknown = object(vec![(
+        let unknown = Value::object(vec![(
             "health_check",
-            object(vec![("command", Value::List(vec![Value::unknown()]))]),
+            Value::object(vec![("command", Value::List(vec![Value::unknown()]))]),
         )]);
         assert!(validate_containers(&unknown).is_empty());
     }
