@@ -2,8 +2,8 @@
 //! no system `protoc` is needed) and generates the tonic server stubs. The well-known types the
 //! protocols import (`google.protobuf.Timestamp` and `Empty`) come with protox and are
 //! generated here too, so no `prost-types` dependency is needed. On Linux it also links the
-//! executable without position independence, and folds identical functions in release builds
-//! (see `main`).
+//! executable without position independence, and x86_64 Linux release builds fold identical
+//! functions, order the functions a plan runs and link GCC's unwinder statically (see `main`).
 //!
 //! Also sets `TODO_PROVIDER_VERSION`, the version `--version` prints: `Cargo.toml`'s, with
 //! `+dirty` build metadata on a release build from a git work tree whose sources (see
@@ -33,10 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
-    // Release builds on x86_64 Linux, where rustc links with its own LLD, fold identical
-    // functions (the same machine code under several names, mostly from generics) into one:
-    // 60 KB of the 10 MB the binary may weigh. Rust promises nothing about function addresses,
-    // and aws-lc compares data, never function, pointers.
+    // Release builds on x86_64 Linux, where rustc links with its own LLD: identical functions
+    // (the same machine code under several names, mostly from generics) are folded into one,
+    // 60 KB of the 10 MB the binary may weigh (Rust promises nothing about function addresses,
+    // and aws-lc compares data, never function, pointers); the functions a plan runs are
+    // placed together; GCC's unwinder is linked in (docs/PERFORMANCE.md has the figures).
     let x86_64_linux = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu");
     if x86_64_linux && std::env::var("PROFILE").as_deref() == Ok("release") {
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
