@@ -65,10 +65,15 @@ pub fn enabled(level: Level) -> bool {
 
 /// Writes one of the provider's events (see [`macros`]) as an hclog line on stderr.
 pub fn emit(level: Level, message: &str, fields: Vec<(&'static str, Json)>) {
+    write_line(&own_event_line(level, message, fields));
+}
+
+/// One of the provider's events as an hclog JSON line.
+fn own_event_line(level: Level, message: &str, fields: Vec<(&'static str, Json)>) -> String {
     let fields = fields
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value));
-    write_line(&format_line(level, message, fields.collect()));
+    format_line(level, message, fields.collect())
 }
 
 /// A field written with `%`: its `Display` text.
@@ -240,14 +245,6 @@ mod tests {
         serde_json::from_str(line.trim()).unwrap_or(Json::Null)
     }
 
-    /// Stands in for [`emit`]: formats the event the macros collected.
-    fn capture(level: Level, message: &str, fields: Vec<(&'static str, Json)>) -> String {
-        let fields = fields
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value));
-        format_line(level, message, fields.collect())
-    }
-
     #[test]
     fn the_macros_field_forms_become_hclog_fields() {
         let name = "repo";
@@ -256,7 +253,7 @@ mod tests {
         let unknown = vec!["region"];
         let mut fields = Vec::new();
         let line = crate::__hclog_fields!(
-            capture,
+            own_event_line,
             Level::INFO,
             fields,
             tf_rpc = "PlanResourceChange",
@@ -288,7 +285,8 @@ mod tests {
     #[test]
     fn a_message_alone_is_an_event() {
         let fields = Vec::new();
-        let line = crate::__hclog_fields!(capture, Level::DEBUG, fields, "accept loop stopped");
+        let line =
+            crate::__hclog_fields!(own_event_line, Level::DEBUG, fields, "accept loop stopped");
         let parsed = parse(&line);
         assert_eq!(parsed["@level"], "debug");
         assert_eq!(parsed["@message"], "accept loop stopped");
