@@ -71,6 +71,13 @@ async fn started(fake: &FakeAws) -> EcsCluster {
     EcsCluster::new(Arc::new(ClientSlot::ready(clients)))
 }
 
+/// `resource` updated from `prior` to `planned`, as Terraform applies it.
+async fn updated(resource: &EcsCluster, prior: &Value, planned: &Value) -> Applied {
+    resource
+        .update(prior, planned, &Private::default(), &CallContext::default())
+        .await
+}
+
 fn operations(fake: &FakeAws) -> Vec<String> {
     fake.calls().into_iter().map(|c| c.operation).collect()
 }
@@ -189,14 +196,7 @@ async fn new_weights_are_one_put_and_no_read() {
     let prior = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 1, 0)], true));
     let planned = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 3, 0)], true));
 
-    let applied = resource
-        .update(
-            &prior,
-            &planned,
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &planned).await;
     assert!(!has_errors(&applied), "{:?}", applied.diagnostics);
     assert_eq!(operations(&fake), ["PutClusterCapacityProviders"]);
     let input = &fake.calls()[0].input;
@@ -221,14 +221,7 @@ async fn removing_every_capacity_provider_puts_empty_lists() {
     let mut planned = model(&[], true);
     planned.capacity_providers = None;
 
-    let applied = resource
-        .update(
-            &prior,
-            &value(&planned),
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &value(&planned)).await;
     assert!(!has_errors(&applied), "{:?}", applied.diagnostics);
     let input = &fake.calls()[0].input;
     assert_eq!(input["capacityProviders"], json!([]));
@@ -248,14 +241,7 @@ async fn a_refused_put_records_the_cluster_as_it_is() {
     let prior = value(&model(&before, true));
     let planned = value(&model(&[("FARGATE", 1, 0)], true));
 
-    let applied = resource
-        .update(
-            &prior,
-            &planned,
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &planned).await;
     assert!(has_errors(&applied));
     assert_eq!(
         operations(&fake),
@@ -286,14 +272,7 @@ async fn a_put_while_ecs_is_busy_with_the_cluster_is_tried_again() {
     let prior = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 1, 0)], true));
     let planned = value(&model(&[("FARGATE", 1, 1), ("FARGATE_SPOT", 3, 0)], true));
 
-    let applied = resource
-        .update(
-            &prior,
-            &planned,
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &planned).await;
     assert!(!has_errors(&applied), "{:?}", applied.diagnostics);
     assert_eq!(
         operations(&fake),
