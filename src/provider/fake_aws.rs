@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 use super::config::{AwsClients, LazyClient};
+use crate::plugin::{Applied, CallContext, Private, Resource, Value};
 
 /// One canned answer: HTTP status and JSON body.
 #[derive(Debug, Clone)]
@@ -182,4 +183,16 @@ impl FakeAws {
             reader.get_mut().write_all(response.as_bytes()).await?;
         }
     }
+}
+
+/// `resource` updated in place from `prior` to `planned`, with no private state and a call
+/// context that is never cancelled.
+pub async fn updated<R: Resource + ?Sized>(
+    resource: &R,
+    prior: &Value,
+    planned: &Value,
+) -> Applied {
+    resource
+        .update(prior, planned, &Private::default(), &CallContext::default())
+        .await
 }

@@ -10,9 +10,9 @@ use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
 use super::EcrRepository;
 use super::model::RepositoryModel;
 use crate::plugin::model::{from_value, to_value};
-use crate::plugin::{Applied, CallContext, Known, Private, Resource, Value};
+use crate::plugin::{Applied, CallContext, Known, Resource, Value};
 use crate::provider::ClientSlot;
-use crate::provider::fake_aws::{Answer, FakeAws};
+use crate::provider::fake_aws::{Answer, FakeAws, updated};
 
 const ARN: &str = "arn:aws:ecr:us-east-1:123456789012:repository/todo";
 const URL: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/todo";
@@ -201,14 +201,7 @@ async fn an_update_of_the_tags_sends_only_the_tag_changes() {
         tags_all: Known::Value(tags),
         ..prior.clone()
     };
-    let applied = resource
-        .update(
-            &value(&prior),
-            &value(&wanted),
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &value(&prior), &value(&wanted)).await;
     assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
     // The refreshed tags_all is what ECR has: no ListTagsForResource, no read-back.
     assert_eq!(operations(&fake), ["UntagResource", "TagResource"]);
@@ -226,14 +219,7 @@ async fn a_failed_update_reads_the_repository_back() {
         image_tag_mutability: ImageTagMutability::Mutable,
         ..prior.clone()
     };
-    let applied = resource
-        .update(
-            &value(&prior),
-            &value(&wanted),
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &value(&prior), &value(&wanted)).await;
     assert!(applied.diagnostics.has_errors());
     assert_eq!(
         operations(&fake),

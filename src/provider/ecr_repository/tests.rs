@@ -164,7 +164,7 @@ fn the_model_round_trips_through_a_state_value() {
 /// is the same document written another way. The state keeps the configured text.
 #[tokio::test]
 async fn update_changes_only_what_differs() {
-    use crate::provider::fake_aws::{Answer, FakeAws};
+    use crate::provider::fake_aws::{Answer, FakeAws, updated};
 
     let fake = FakeAws::default();
     for operation in [
@@ -204,14 +204,12 @@ async fn update_changes_only_what_differs() {
         lifecycle_policy: Some("{ \"rules\": [ ] }".into()),
         ..repository()
     };
-    let applied = resource
-        .update(
-            &to_value(&prior).unwrap_or(Value::Null),
-            &to_value(&planned).unwrap_or(Value::Null),
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(
+        &resource,
+        &to_value(&prior).unwrap_or(Value::Null),
+        &to_value(&planned).unwrap_or(Value::Null),
+    )
+    .await;
     assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
     let operations: Vec<String> = fake.calls().into_iter().map(|c| c.operation).collect();
     // The tags are unchanged and every call answered: nothing is read back.

@@ -10,7 +10,7 @@ use super::capacity::StrategyModel;
 use super::*;
 use crate::plugin::Known;
 use crate::plugin::model::{conform, to_value};
-use crate::provider::fake_aws::{Answer, FakeAws};
+use crate::provider::fake_aws::{Answer, FakeAws, updated};
 
 const ARN: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
 
@@ -69,13 +69,6 @@ fn described(items: &[(&str, i64, i64)]) -> Answer {
 async fn started(fake: &FakeAws) -> EcsCluster {
     let clients = fake.start().await.expect("fake endpoint");
     EcsCluster::new(Arc::new(ClientSlot::ready(clients)))
-}
-
-/// `resource` updated from `prior` to `planned`, as Terraform applies it.
-async fn updated(resource: &EcsCluster, prior: &Value, planned: &Value) -> Applied {
-    resource
-        .update(prior, planned, &Private::default(), &CallContext::default())
-        .await
 }
 
 fn operations(fake: &FakeAws) -> Vec<String> {

@@ -11,7 +11,7 @@ use super::{FargateService, answered, schema};
 use crate::plugin::model::{conform, from_value};
 use crate::plugin::{Applied, CallContext, Known, Private, Resource, Value};
 use crate::provider::ClientSlot;
-use crate::provider::fake_aws::{Answer, FakeAws};
+use crate::provider::fake_aws::{Answer, FakeAws, updated};
 
 const URL: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/todo";
 const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/main-svc:1";
@@ -323,14 +323,7 @@ async fn an_update_to_a_new_tag_registers_updates_and_polls_only() {
         ("task_definition_arn", Value::unknown()),
         ("task_definition_revision", Value::unknown()),
     ]);
-    let applied = resource
-        .update(
-            &prior,
-            &value(&planned),
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &value(&planned)).await;
     let state = state(&applied);
     // The tag was checked by the plan; the tags did not change: no DescribeImages, no
     // DescribeServices for the tags, no read-back.
@@ -363,14 +356,7 @@ async fn a_scale_change_keeps_the_recorded_revision_without_reading_it() {
         ("task_definition_revision", Value::from(1)),
     ]);
     let planned = value(&planned);
-    let applied = resource
-        .update(
-            &prior,
-            &planned,
-            &Private::default(),
-            &CallContext::default(),
-        )
-        .await;
+    let applied = updated(&resource, &prior, &planned).await;
     let state = state(&applied);
     assert_eq!(operations(&fake), ["UpdateService"]);
     assert_eq!(state, model(&planned));
