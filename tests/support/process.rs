@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::io::{Read, Seek, SeekFrom};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -103,6 +104,42 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> 
         thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(100));
     }
+}
+
+/// Runs `cmd` with `stdin`, its output in temporary files (no pipe to fill up), for at most
+/// `timeout`; a command still running then is killed with everything it started. Returns its
+/// output and whether it was killed.
+pub fn run_captured(cmd: &mut Command, stdin: Stdio, timeout: Duration) -> (Output, bool) {
+    let mut out_file = tempfile::tempfile().expect("temporary file for stdout");
+    let mut err_file = tempfile::tempfile().expect("temporary file for stderr");
+    cmd.stdin(stdin)
+        .stdout(out_file.try_clone().expect("clone stdout file"))
+        .stderr(err_file.try_clone().expect("clone stderr file"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", cmd.get_program()));
+    let status = wait_timeout(&mut child, timeout);
+    let timed_out = status.is_none();
+    if timed_out {
+        kill_tree(&mut child);
+    }
+    let status = match status {
+        Some(status) => status,
+        None => child.wait().expect("reap the killed command"),
+    };
+    let read = |f: &mut fs::File| {
+        let mut buf = Vec::new();
+        f.seek(SeekFrom::Start(0))
+            .and_then(|_| f.read_to_end(&mut buf))
+            .expect("read output");
+        buf
+    };
+    let output = Output {
+        status,
+        stdout: read(&mut out_file),
+        stderr: read(&mut err_file),
+    };
+    (output, timed_out)
 }
 
 /// The local addresses of the TCP sockets in LISTEN state that `pid` holds open.

@@ -40,32 +40,11 @@ pub fn host_platform() -> String {
 /// Runs `cmd` with no input, for at most [`COMMAND_TIMEOUT`] (then kills it and panics), and
 /// returns its output whatever the exit status.
 pub fn run_bounded(cmd: &mut Command) -> Output {
-    let described = format!("{cmd:?}");
-    let mut out_file = tempfile::tempfile().expect("temporary file for stdout");
-    let mut err_file = tempfile::tempfile().expect("temporary file for stderr");
-    cmd.stdin(Stdio::null())
-        .stdout(out_file.try_clone().expect("clone stdout file"))
-        .stderr(err_file.try_clone().expect("clone stderr file"));
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {described}: {e}"));
-    let Some(status) = process::wait_timeout(&mut child, COMMAND_TIMEOUT) else {
-        process::kill_tree(&mut child);
-        panic!("{described} ran longer than {COMMAND_TIMEOUT:?} and was killed");
-    };
-    let read = |f: &mut fs::File| {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut buf = Vec::new();
-        f.seek(SeekFrom::Start(0))
-            .and_then(|_| f.read_to_end(&mut buf))
-            .expect("read output");
-        buf
-    };
-    Output {
-        status,
-        stdout: read(&mut out_file),
-        stderr: read(&mut err_file),
+    let (output, timed_out) = process::run_captured(cmd, Stdio::null(), COMMAND_TIMEOUT);
+    if timed_out {
+        panic!("{cmd:?} ran longer than {COMMAND_TIMEOUT:?} and was killed");
     }
+    output
 }
 
 /// [`run_bounded`], panicking with the output unless the command exits 0.

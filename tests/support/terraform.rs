@@ -332,39 +332,11 @@ impl Terraform {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut out_file = tempfile::tempfile().expect("temporary file for stdout");
-        let mut err_file = tempfile::tempfile().expect("temporary file for stderr");
         let stdin = match input {
             Some(path) => Stdio::from(fs::File::open(path).expect("open the standard input file")),
             None => Stdio::null(),
         };
-        cmd.stdin(stdin)
-            .stdout(out_file.try_clone().expect("clone stdout file"))
-            .stderr(err_file.try_clone().expect("clone stderr file"));
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
-        let status = process::wait_timeout(&mut child, self.timeout);
-        let timed_out = status.is_none();
-        if timed_out {
-            process::kill_tree(&mut child);
-        }
-        let status = match status {
-            Some(s) => s,
-            None => child.wait().expect("reap terraform"),
-        };
-        let read = |f: &mut fs::File| {
-            let mut buf = Vec::new();
-            f.seek(SeekFrom::Start(0))
-                .and_then(|_| f.read_to_end(&mut buf))
-                .expect("read output");
-            buf
-        };
-        let out = Output {
-            status,
-            stdout: read(&mut out_file),
-            stderr: read(&mut err_file),
-        };
+        let (out, timed_out) = process::run_captured(&mut cmd, stdin, self.timeout);
         if timed_out {
             panic!(
                 "terraform timed out after {:?} and was killed\n{}",
