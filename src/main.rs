@@ -90,7 +90,7 @@ fn run() -> Outcome {
     };
     let provider = Arc::new(TodoProvider::new());
     let result = runtime.block_on(handshake::serve(provider, options));
-    // The socket folder is gone by now; tasks still running (a blocking DNS lookup, say) get a
+    // The socket is gone by now; tasks still running (a blocking DNS lookup, say) get a
     // moment to finish, and cannot hold the exit up longer.
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
     match result {

@@ -1,6 +1,6 @@
 //! Signals to the provider process, tested from outside: SIGTERM at any moment after start,
 //! even right after the handshake line, ends in a clean exit (status 0) that removes the
-//! socket folder from the temporary directory; SIGINT (Ctrl-C, which Terraform answers with
+//! socket from the temporary directory; SIGINT (Ctrl-C, which Terraform answers with
 //! StopProvider) does not stop the provider. Signals are sent with `/usr/bin/kill`.
 
 #[allow(dead_code)]
@@ -109,7 +109,7 @@ impl Jitter {
 }
 
 #[test]
-fn sigterm_at_any_moment_after_start_exits_cleanly_and_removes_the_socket_folder() {
+fn sigterm_at_any_moment_after_start_exits_cleanly_and_removes_the_socket() {
     const RUNS: usize = 40;
     let started = Instant::now();
     let pem = client_pem();

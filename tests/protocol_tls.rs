@@ -58,7 +58,7 @@ struct Plugin {
     startup: Duration,
     log: Arc<Mutex<Vec<String>>>,
     /// The process's private TMPDIR: whatever it leaves behind goes with it.
-    _tmpdir: tempfile::TempDir,
+    tmpdir: tempfile::TempDir,
 }
 
 impl Drop for Plugin {
@@ -153,7 +153,7 @@ fn start(mut command: Command, tmpdir: tempfile::TempDir) -> Plugin {
         server_cert,
         startup,
         log,
-        _tmpdir: tmpdir,
+        tmpdir,
     }
 }
 
@@ -332,15 +332,22 @@ async fn mutual_tls_accepts_exactly_the_pinned_client_certificate() {
 }
 
 #[test]
-fn socket_directory_is_private() {
-    use std::os::unix::fs::PermissionsExt as _;
+fn the_socket_is_owner_only() {
     let terraform = client_identity();
     let plugin = start_plugin(&terraform.pem);
-    let dir = std::path::Path::new(&plugin.address)
-        .parent()
-        .expect("socket dir");
-    let mode = std::fs::metadata(dir).expect("dir").permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700);
+    assert_eq!(plugin.network, "unix");
+    assert_owner_only_socket(&plugin);
+}
+
+/// The socket sits directly in the provider's TMPDIR, owner-only (0600): on Linux, connecting
+/// needs write permission on the socket file.
+fn assert_owner_only_socket(plugin: &Plugin) {
+    use std::os::unix::fs::FileTypeExt as _;
+    let socket = Path::new(&plugin.address);
+    assert_eq!(socket.parent(), Some(plugin.tmpdir.path()));
+    let meta = std::fs::symlink_metadata(socket).expect("socket");
+    assert!(meta.file_type().is_socket(), "{meta:?}");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 }
 
 #[test]
@@ -400,7 +407,7 @@ fn debug_mode_prints_reattach_configuration() {
             break;
         }
     }
-    // Ctrl-C stops a debug-mode provider, and the socket folder goes with it.
+    // Ctrl-C stops a debug-mode provider, and the socket goes with it.
     let interrupted = Command::new("kill")
         .arg("-INT")
         .arg(child.id().to_string())
@@ -588,7 +595,7 @@ async fn with_tls_an_unusable_unix_socket_falls_back_to_tcp_on_loopback() {
     assert_eq!(
         entries(&long),
         Vec::<String>::new(),
-        "the socket folder is removed"
+        "the socket is removed"
     );
 }
 
@@ -598,9 +605,7 @@ async fn without_tls_only_the_private_unix_socket_serves_plaintext_with_a_warnin
     let plugin = start(plugin_command(None, tmpdir.path()), tmpdir);
     assert_eq!(plugin.network, "unix");
     assert!(plugin.server_cert.is_empty(), "no certificate without TLS");
-    let dir = Path::new(&plugin.address).parent().expect("socket folder");
-    let mode = std::fs::metadata(dir).expect("folder").permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700);
+    assert_owner_only_socket(&plugin);
     assert_eq!(talk_plaintext_http2(&plugin).await, Outcome::Accepted);
     assert_eq!(
         process::listening_addrs(plugin.child.id()),
@@ -661,6 +666,6 @@ fn without_tls_an_unusable_unix_socket_is_a_clear_exit_never_a_tcp_listener() {
     assert_eq!(
         entries(&long),
         Vec::<String>::new(),
-        "the socket folder is removed"
+        "the socket is removed"
     );
 }

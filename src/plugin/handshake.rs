@@ -4,8 +4,8 @@
 //! or the process gets SIGTERM. `--debug` serves in reattach mode instead.
 //!
 //! Where the plugin listens:
-//! - on a unix socket in a private (0700) folder of the temporary directory, removed on every
-//!   way out, whenever that socket can be made;
+//! - on a private unix socket in the temporary directory (owner-only; see [`socket`]), removed
+//!   on every way out, whenever that socket can be made;
 //! - with TLS (Terraform passed `PLUGIN_CLIENT_CERT`), on TCP 127.0.0.1 when it cannot: mutual
 //!   TLS pinned to Terraform's certificate keeps other local users out, as with go-plugin;
 //! - without TLS (`TF_DISABLE_PLUGIN_TLS=1`, used by test frameworks and behind
@@ -17,16 +17,15 @@
 
 mod accept;
 mod signals;
+mod socket;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::os::unix::fs::DirBuilderExt as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
@@ -41,6 +40,7 @@ use super::server;
 use super::tls;
 use accept::{AcceptOptions, Listener, spawn_accept_loop};
 use signals::{Interrupt, Signals};
+use socket::{PrivateSocket, private_socket};
 
 /// The environment variable Terraform sets to prove it launched the plugin.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -90,7 +90,7 @@ pub enum ServeError {
          folder with a short path (a socket path is limited to 107 bytes), or leave TLS on."
     )]
     NoPrivateSocket {
-        /// The temporary directory the socket folder was to be made in.
+        /// The temporary directory the socket was to be made in.
         dir: PathBuf,
         /// Why it could not be made.
         source: std::io::Error,
@@ -113,10 +113,10 @@ pub struct ServeOptions {
 }
 
 /// Serves `provider` until Terraform shuts it down or the process gets SIGTERM or SIGHUP (in
-/// debug mode, SIGINT too). The socket folder is removed on every way out.
+/// debug mode, SIGINT too). The socket is removed on every way out.
 pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(), ServeError> {
     // First of all, so that no signal after this point kills the process where it stands and
-    // leaves the socket folder behind.
+    // leaves the socket behind.
     let signals = Signals::install()?;
     if options.debug {
         return serve_debug(provider, &options, signals).await;
@@ -126,7 +126,7 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         Some(pem) => Some(tls::server_config(tls::parse_client_cert(pem)?)?),
         None => None,
     };
-    let (listener, address, socket_dir) = listen(&env, tls.is_some()).await?;
+    let (listener, address, socket) = listen(&env, tls.is_some()).await?;
     let cert = tls
         .as_ref()
         .map(|t| base64::engine::general_purpose::STANDARD_NO_PAD.encode(&t.server_cert_der))
@@ -149,7 +149,7 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     };
     let incoming = spawn_accept_loop(listener, options, shutdown_rx.clone());
     let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
-    drop(socket_dir);
+    drop(socket);
     result
 }
 
@@ -173,22 +173,22 @@ async fn run_server(
 /// Where to listen: the private unix socket, preferably. Only with TLS may a socket that
 /// cannot be made fall back to TCP on 127.0.0.1, which mutual TLS then protects (as go-plugin
 /// does); without TLS the provider refuses to serve plaintext where any local user can reach
-/// it. Returns the listener, its address for the handshake line, and the socket folder.
+/// it. Returns the listener, its address for the handshake line, and the socket to remove.
 async fn listen(
     env: &PluginEnv,
     tls: bool,
-) -> Result<(Listener, String, Option<PrivateDir>), ServeError> {
+) -> Result<(Listener, String, Option<PrivateSocket>), ServeError> {
     match private_socket() {
-        Ok((dir, listener)) => {
-            let address = format!("unix|{}", dir.socket_path().display());
+        Ok((socket, listener)) => {
+            let address = format!("unix|{}", socket.path().display());
             if !tls {
                 crate::log_warn!(
-                    socket = %dir.socket_path().display(),
+                    socket = %socket.path().display(),
                     "TLS is off (PLUGIN_CLIENT_CERT is unset, as with TF_DISABLE_PLUGIN_TLS=1): \
                      serving plaintext gRPC on the private unix socket only"
                 );
             }
-            Ok((Listener::Unix(listener), address, Some(dir)))
+            Ok((Listener::Unix(listener), address, Some(socket)))
         }
         Err(error) if tls => {
             crate::log_warn!(
@@ -213,12 +213,11 @@ async fn serve_debug(
     options: &ServeOptions,
     signals: Signals,
 ) -> Result<(), ServeError> {
-    let (socket_dir, listener) =
-        private_socket().map_err(|source| ServeError::NoPrivateSocket {
-            dir: std::env::temp_dir(),
-            source,
-        })?;
-    let path = socket_dir.socket_path();
+    let (socket, listener) = private_socket().map_err(|source| ServeError::NoPrivateSocket {
+        dir: std::env::temp_dir(),
+        source,
+    })?;
+    let path = socket.path();
     let reattach = serde_json::json!({
         options.provider_address.clone(): {
             "Protocol": "grpc",
@@ -251,7 +250,7 @@ async fn serve_debug(
         shutdown_rx.clone(),
     );
     let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
-    drop(socket_dir);
+    drop(socket);
     result
 }
 
@@ -305,65 +304,6 @@ pub fn negotiate_protocol(offered: &str) -> Result<u32, ServeError> {
     }
 }
 
-/// A 0700 temporary directory for the socket, removed on drop.
-struct PrivateDir(PathBuf);
-
-impl PrivateDir {
-    fn create() -> std::io::Result<Self> {
-        let base = std::env::temp_dir();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let mut last_error = None;
-        for attempt in 0..16u32 {
-            let name = format!(
-                "terraform-provider-todo-{}-{:x}",
-                std::process::id(),
-                nanos.wrapping_add(attempt)
-            );
-            let path = base.join(name);
-            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(Self(path)),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| std::io::Error::other("no temporary directory")))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The socket inside the folder.
-    fn socket_path(&self) -> PathBuf {
-        self.0.join(SOCKET_NAME)
-    }
-}
-
-impl Drop for PrivateDir {
-    /// Removes the socket, then the folder: nothing else is ever in it, so two calls do what
-    /// a recursive removal would, without listing the folder.
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.socket_path());
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
-
-/// A unix socket in a new private folder (the folder is removed again when binding fails).
-fn private_socket() -> std::io::Result<(PrivateDir, UnixListener)> {
-    let dir = PrivateDir::create()?;
-    let listener = bind_unix(dir.path())?;
-    Ok((dir, listener))
-}
-
-/// The socket's name in its private folder.
-const SOCKET_NAME: &str = "plugin.sock";
-
-fn bind_unix(dir: &Path) -> std::io::Result<UnixListener> {
-    UnixListener::bind(dir.join(SOCKET_NAME))
-}
-
 async fn bind_tcp(min: u16, max: u16) -> Result<TcpListener, ServeError> {
     if min > max {
         return Err(ServeError::Environment(format!(
@@ -392,16 +332,5 @@ mod tests {
         let error = negotiate_protocol("4,5").err().map(|e| e.to_string());
         assert!(error.is_some_and(|e| e.contains("protocol 6")));
         assert!(negotiate_protocol("").is_err());
-    }
-
-    #[test]
-    fn private_directory_is_owner_only_and_removed() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = PrivateDir::create().expect("private directory");
-        let path = dir.path().to_owned();
-        let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777);
-        assert_eq!(mode.ok(), Some(0o700));
-        drop(dir);
-        assert!(!path.exists());
     }
 }

@@ -1,10 +1,10 @@
 //! The signals the plugin process handles. They are registered first thing in
-//! [`serve`](super::serve), before the socket folder exists and long before the handshake line
+//! [`serve`](super::serve), before the socket exists and long before the handshake line
 //! is printed, so a signal at any moment after that ends in the same clean exit (the socket
-//! folder removed), never in the default action that kills the process where it stands.
+//! removed), never in the default action that kills the process where it stands.
 //!
 //! - SIGTERM and SIGHUP ask for a graceful shutdown; a second one stops serving at once (the
-//!   socket folder is still removed).
+//!   socket is still removed).
 //! - SIGINT reaches the plugin too when the user presses Ctrl-C (same process group).
 //!   Terraform handles it by sending StopProvider, so the plugin ignores it, except in
 //!   `--debug` mode, where Ctrl-C is how the user stops the provider.
