@@ -2,17 +2,20 @@
 //! (region, profile, credentials, the retry and time-out settings of [`super::limits`]) and the
 //! ECR and ECS clients made from it, each with its endpoint override; the ECR client also sends
 //! a false `scanOnPush` explicitly ([`ExplicitScanOnPush`]). The clients themselves are built
-//! at their first use ([`LazyClient`]).
+//! at their first use ([`LazyClient`]), and so are the default credentials
+//! ([`DeferredCredentials`]).
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::ProviderConfig;
+use super::credentials::DeferredCredentials;
 use super::https_client::DeferredHttpsClient;
 use super::limits::DEFAULT_MAX_RETRIES;
 use super::scan_on_push::ExplicitScanOnPush;
@@ -32,28 +35,25 @@ pub struct AwsClients {
 
 /// Builds the AWS clients.
 pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnostics> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = &config.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
-    }
-    if let Some(profile) = &config.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some((access, secret)) = &config.static_credentials {
-        loader = loader.credentials_provider(aws_sdk_ecr::config::Credentials::new(
-            access.clone(),
-            secret.clone(),
-            None,
-            None,
-            "terraform-provider-todo",
-        ));
-    }
-    let max_retries = config.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-    loader = loader
-        .retry_config(config.retry_mode.retry_config(max_retries))
-        .timeout_config(config.call_limits.timeout_config())
-        .http_client(DeferredHttpsClient::shared());
-    let shared = loader.load().await;
+    let credentials = match &config.static_credentials {
+        Some((access, secret)) => {
+            SharedCredentialsProvider::new(aws_sdk_ecr::config::Credentials::new(
+                access.clone(),
+                secret.clone(),
+                None,
+                None,
+                "terraform-provider-todo",
+            ))
+        }
+        None => {
+            let settings = config.clone();
+            SharedCredentialsProvider::new(DeferredCredentials::new(move || loader(&settings)))
+        }
+    };
+    let shared = loader(&config)
+        .credentials_provider(credentials)
+        .load()
+        .await;
     let Some(region) = shared.region().map(ToString::to_string) else {
         return Err(Diagnostic::invalid(
             AttributePath::root("region"),
@@ -77,6 +77,24 @@ pub async fn build_clients(config: ProviderConfig) -> Result<AwsClients, Diagnos
         region,
         default_tags: config.default_tags,
     })
+}
+
+/// The configuration loader for the provider's settings: region, profile, retries, time
+/// limits and the HTTPS client. Without static keys, the credentials come from this loader's
+/// default chain, set up at their first use ([`DeferredCredentials`]).
+fn loader(config: &ProviderConfig) -> ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &config.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(profile) = &config.profile {
+        loader = loader.profile_name(profile);
+    }
+    let max_retries = config.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+    loader
+        .retry_config(config.retry_mode.retry_config(max_retries))
+        .timeout_config(config.call_limits.timeout_config())
+        .http_client(DeferredHttpsClient::shared())
 }
 
 /// An AWS client built the first time it is used, then shared by every clone. Building one

@@ -9,6 +9,7 @@
 //! - [`unknown`]: which settings are not known yet when Terraform configures the provider.
 
 pub mod clients;
+pub mod credentials;
 pub mod https_client;
 pub mod limits;
 pub mod scan_on_push;
