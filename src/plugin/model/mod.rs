@@ -23,6 +23,7 @@
 mod de;
 mod ser;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
@@ -262,20 +263,41 @@ pub fn conform(value: Value, ty: &Type) -> Value {
                 .map(|(k, v)| (k, conform(v, element)))
                 .collect(),
         ),
-        (Value::Object(mut entries) | Value::Map(mut entries), Type::Object(object)) => {
-            Value::Object(
-                object
-                    .attributes
-                    .iter()
-                    .map(|(name, ty)| {
-                        let value = entries.remove(name).unwrap_or(Value::Null);
-                        (name.clone(), conform(value, ty))
-                    })
-                    .collect(),
-            )
+        (Value::Object(entries) | Value::Map(entries), Type::Object(object)) => {
+            Value::Object(conform_attributes(entries, &object.attributes))
         }
         (value, _) => value,
     }
+}
+
+/// Fits an object's entries to its type's attributes in place: both are sorted by name, so one
+/// walk over them conforms each value, notes the attributes missing (added as null) and whether
+/// an entry is not an attribute (removed). A model's value usually has exactly its type's
+/// attributes: its map and names are then kept as they are, with nothing allocated.
+fn conform_attributes(
+    mut entries: BTreeMap<String, Value>,
+    attributes: &BTreeMap<String, Type>,
+) -> BTreeMap<String, Value> {
+    let mut missing = Vec::new();
+    let mut foreign = false;
+    let mut types = attributes.iter().peekable();
+    for (name, value) in entries.iter_mut() {
+        while let Some((absent, _)) = types.next_if(|(attribute, _)| *attribute < name) {
+            missing.push(absent);
+        }
+        match types.next_if(|(attribute, _)| *attribute == name) {
+            Some((_, ty)) => *value = conform(std::mem::replace(value, Value::Null), ty),
+            None => foreign = true,
+        }
+    }
+    missing.extend(types.map(|(absent, _)| absent));
+    if foreign {
+        entries.retain(|name, _| attributes.contains_key(name));
+    }
+    for name in missing {
+        entries.insert(name.clone(), Value::Null);
+    }
+    entries
 }
 
 /// Sorts set elements as cty orders known strings, numbers and bools, and drops duplicates;

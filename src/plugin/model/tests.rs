@@ -190,3 +190,52 @@ fn empty_strings_and_null_collections_read_from_old_states() {
     let back = to_value(&old).unwrap_or(Value::Null);
     assert_eq!(back.attr("tag"), Some(&Value::Null));
 }
+
+#[test]
+fn an_object_gains_missing_attributes_as_null_and_loses_foreign_ones_conforming_the_rest() {
+    let ty = Type::object([
+        ("b".to_owned(), Type::set(Type::String)),
+        ("d".to_owned(), Type::String),
+        ("f".to_owned(), Type::object([("x".to_owned(), Type::Bool)])),
+    ]);
+    let unsorted = || Value::List(vec!["z".into(), "y".into(), "z".into()]);
+    let sorted = Value::Set(vec!["y".into(), "z".into()]);
+    for given in [
+        // Missing before, between and after the entries, and foreign ones among them.
+        BTreeMap::from([
+            ("a".to_owned(), Value::from("foreign")),
+            ("b".to_owned(), unsorted()),
+            ("c".to_owned(), Value::from(1)),
+            ("e".to_owned(), Value::from(true)),
+        ]),
+        BTreeMap::from([("b".to_owned(), unsorted()), ("g".to_owned(), Value::Null)]),
+    ] {
+        for value in [Value::Object(given.clone()), Value::Map(given)] {
+            assert_eq!(
+                conform(value, &ty),
+                Value::Object(BTreeMap::from([
+                    ("b".to_owned(), sorted.clone()),
+                    ("d".to_owned(), Value::Null),
+                    ("f".to_owned(), Value::Null),
+                ]))
+            );
+        }
+    }
+    // Exactly the type's attributes: every value conformed, nested objects too.
+    let exact = Value::Object(BTreeMap::from([
+        ("b".to_owned(), unsorted()),
+        ("d".to_owned(), Value::from("kept")),
+        ("f".to_owned(), Value::Object(BTreeMap::new())),
+    ]));
+    assert_eq!(
+        conform(exact, &ty),
+        Value::Object(BTreeMap::from([
+            ("b".to_owned(), sorted),
+            ("d".to_owned(), Value::from("kept")),
+            (
+                "f".to_owned(),
+                Value::Object(BTreeMap::from([("x".to_owned(), Value::Null)]))
+            ),
+        ]))
+    );
+}

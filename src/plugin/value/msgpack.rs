@@ -338,22 +338,33 @@ fn decode_value(
             let Head::Map(n) = head else {
                 return Err(expected("a map (object)"));
             };
-            // Names stay borrowed from the input until the map is built; cty writes them in
-            // name order, so the sort below is one pass and the map is built from sorted
-            // entries instead of by one search per attribute.
+            // Names stay borrowed from the input until the map is built. cty writes them in
+            // name order, once each: each type is then found by walking on from the last one,
+            // and the entries need no sorting. Other orders are read too, by a search each.
             let mut given: Vec<(&str, Value)> = Vec::with_capacity(n.min(r.buf.len()));
+            let mut next_types = object.attributes.iter();
+            let mut in_order = true;
             for _ in 0..n {
                 let name = read_key(r, path)?;
                 let attr_path = path.attr(name);
-                let Some(attr_ty) = object.attributes.get(name) else {
+                let found = match in_order.then(|| type_from(&mut next_types, name)).flatten() {
+                    Some(ty) => Some(ty),
+                    None => {
+                        in_order = false;
+                        object.attributes.get(name)
+                    }
+                };
+                let Some(attr_ty) = found else {
                     return Err(attr_path.msgpack_error("unsupported attribute"));
                 };
                 let value = decode_value(r, attr_ty, &attr_path, depth + 1)?;
                 given.push((name, value));
             }
-            given.sort_by(|a, b| a.0.cmp(b.0));
-            if let Some(pair) = given.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-                return Err(path.attr(pair[0].0).msgpack_error("duplicate attribute"));
+            if !in_order {
+                given.sort_by(|a, b| a.0.cmp(b.0));
+                if let Some(pair) = given.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+                    return Err(path.attr(pair[0].0).msgpack_error("duplicate attribute"));
+                }
             }
             // Every given name is an attribute, and both are sorted: one merge fills in the
             // attributes Terraform left out as null.
@@ -371,6 +382,27 @@ fn decode_value(
             Ok(Value::Object(attrs))
         }
     }
+}
+
+/// The type of attribute `name` if it comes after the attributes `types` has passed, moving
+/// `types` past it; `None` (and `types` unmoved) if it does not, for a name out of order,
+/// repeated or unknown.
+fn type_from<'t>(
+    types: &mut std::collections::btree_map::Iter<'t, String, Type>,
+    name: &str,
+) -> Option<&'t Type> {
+    let mut ahead = types.clone();
+    for (attribute, ty) in ahead.by_ref() {
+        match attribute.as_str().cmp(name) {
+            std::cmp::Ordering::Less => continue,
+            std::cmp::Ordering::Equal => {
+                *types = ahead;
+                return Some(ty);
+            }
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
 }
 
 /// Reads a map key or object attribute name, which must be a string.
@@ -753,13 +785,49 @@ mod object_tests {
 
     #[test]
     fn a_repeated_attribute_is_refused_with_its_path() {
-        let bytes = encode(&[("c", Some(true)), ("a", Some(true)), ("c", Some(false))]);
-        let error = decode_msgpack(&bytes, &object_type())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("duplicate attribute") && error.contains(".c"),
-            "{error}"
-        );
+        for pairs in [
+            &[("c", Some(true)), ("a", Some(true)), ("c", Some(false))][..],
+            // In order otherwise: the repeat is caught all the same.
+            &[("a", Some(true)), ("c", Some(true)), ("c", Some(false))][..],
+        ] {
+            let error = decode_msgpack(&encode(pairs), &object_type())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("duplicate attribute") && error.contains(".c"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_attribute_is_refused_in_order_or_not() {
+        for (pairs, unknown) in [
+            (&[("a", Some(true)), ("bb", Some(true))][..], ".bb"),
+            (&[("c", Some(true)), ("bb", Some(true))][..], ".bb"),
+            (&[("d", Some(true))][..], ".d"),
+        ] {
+            let error = decode_msgpack(&encode(pairs), &object_type())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("unsupported attribute") && error.contains(unknown),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_type_is_found_by_walking_on_and_nothing_out_of_order_moves_the_walk() {
+        let ty = object_type();
+        let Type::Object(object) = &ty else {
+            panic!("an object type")
+        };
+        let mut types = object.attributes.iter();
+        assert_eq!(type_from(&mut types, "b"), Some(&Type::String));
+        assert_eq!(type_from(&mut types, "a"), None, "behind the walk");
+        assert_eq!(type_from(&mut types, "bb"), None, "not an attribute");
+        assert_eq!(type_from(&mut types, "c"), Some(&Type::Bool));
+        assert_eq!(type_from(&mut types, "c"), None, "passed already");
     }
 }
