@@ -345,7 +345,7 @@ fn decode_dynamic(
     let ty = type_from_json(type_json, 0)
         .map_err(|e| path.json_error(format!("dynamic value has a bad type: {e}")))?;
     let inner = decode_value(value_json, &ty, path, depth + 1, options)?;
-    Ok(Value::Dynamic(ty, Box::new(inner)))
+    Ok(Value::Dynamic(Box::new(ty), Box::new(inner)))
 }
 
 /// What a JSON value is, for error messages.

@@ -145,12 +145,16 @@ impl Refinement {
 
 /// A cty value. Which variant is valid depends on the [`Type`] it is read or
 /// written under: [`Value::Null`] and [`Value::Unknown`] fit any type.
+///
+/// The rare large parts (a refinement, a dynamic value's type) are boxed, so that a value is
+/// as small as a number (40 bytes): values are moved into and out of every map and vector a
+/// request builds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     /// The null value of any type.
     Null,
     /// A value that is not known yet (during planning), with what is known of it.
-    Unknown(Refinement),
+    Unknown(Box<Refinement>),
     /// A known bool.
     Bool(bool),
     /// A known number.
@@ -172,13 +176,18 @@ pub enum Value {
     /// A value whose schema type is `dynamic`, with its concrete type. A null or
     /// unknown value of type `dynamic` is plain [`Value::Null`] or
     /// [`Value::Unknown`] instead.
-    Dynamic(Type, Box<Value>),
+    Dynamic(Box<Type>, Box<Value>),
 }
 
 impl Value {
     /// A plain unknown value, with no refinements.
     pub fn unknown() -> Value {
-        Value::Unknown(Refinement::default())
+        Value::Unknown(Box::default())
+    }
+
+    /// An unknown value with what is known of it.
+    pub fn unknown_with(refinement: Refinement) -> Value {
+        Value::Unknown(Box::new(refinement))
     }
 
     /// The null value of the given type; the same [`Value::Null`] for every type.

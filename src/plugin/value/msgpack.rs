@@ -440,7 +440,7 @@ fn decode_dynamic(
     let ty = Type::from_json(type_json)
         .map_err(|e| path.msgpack_error(format!("dynamic value has a bad type: {e}")))?;
     let inner = decode_value(r, &ty, path, depth + 1)?;
-    Ok(Value::Dynamic(ty, Box::new(inner)))
+    Ok(Value::Dynamic(Box::new(ty), Box::new(inner)))
 }
 
 /// The unknown value that an extension item stands for.
@@ -453,7 +453,7 @@ fn decode_unknown(code: i8, payload: &[u8], ty: &Type) -> Value {
         return Value::unknown();
     }
     match decode_refinement(payload, ty) {
-        Ok(Some(refinement)) => Value::Unknown(refinement),
+        Ok(Some(refinement)) => Value::Unknown(Box::new(refinement)),
         // "Definitely null": there is only one null value, so it is known.
         Ok(None) => Value::Null,
         Err(_) => Value::unknown(),

@@ -65,7 +65,7 @@ fn unknown_is_fixext1_type_zero() {
         &hex("d4 00 00"),
     );
     // A refinement with nothing set is a plain unknown too.
-    let empty = Value::Unknown(Refinement::default());
+    let empty = Value::unknown();
     assert_eq!(
         encode_msgpack(&empty, &Type::Bool).unwrap(),
         hex("d4 00 00")
@@ -76,7 +76,7 @@ fn unknown_is_fixext1_type_zero() {
 fn refined_unknown_string_not_null_with_prefix() {
     // Extension 12, payload {1: false, 2: "ab"} = 82 01 c2 02 a2 61 62 (7 bytes),
     // so the header is ext8 (c7) with length 07 and type 0c.
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         not_null: true,
         string_prefix: Some("ab".to_owned()),
         ..Refinement::default()
@@ -87,7 +87,7 @@ fn refined_unknown_string_not_null_with_prefix() {
 #[test]
 fn refined_unknown_not_null_only() {
     // Payload {1: false} = 81 01 c2 (3 bytes): c7 03 0c.
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         not_null: true,
         ..Refinement::default()
     });
@@ -98,7 +98,7 @@ fn refined_unknown_not_null_only() {
 fn refined_unknown_number_bounds() {
     // Payload {1: false, 3: [0, true], 4: [100, false]}
     // = 83 01 c2 03 92 00 c3 04 92 64 c2 (11 bytes): c7 0b 0c.
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         not_null: true,
         number_lower: Some((num("0"), true)),
         number_upper: Some((num("100"), false)),
@@ -114,7 +114,7 @@ fn refined_unknown_number_bounds() {
 #[test]
 fn refined_unknown_collection_lengths() {
     // Payload {5: 1, 6: 200} = 82 05 01 06 cc c8 (6 bytes): c7 06 0c.
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         length_lower: Some(1),
         length_upper: Some(200),
         ..Refinement::default()
@@ -125,7 +125,7 @@ fn refined_unknown_collection_lengths() {
         &hex("c7 06 0c 82 05 01 06 cc c8"),
     );
     // Payload {6: 200} = 81 06 cc c8 is 4 bytes: msgpack's fixext4 (d6).
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         length_upper: Some(200),
         ..Refinement::default()
     });
@@ -135,7 +135,7 @@ fn refined_unknown_collection_lengths() {
 #[test]
 fn refined_unknown_of_dynamic_type_is_written_plain() {
     // go-cty's marshalUnknownValue never refines a dynamic unknown.
-    let value = Value::Unknown(Refinement {
+    let value = Value::unknown_with(Refinement {
         not_null: true,
         ..Refinement::default()
     });
@@ -337,14 +337,14 @@ fn nested_object_with_missing_attribute_written_as_nil() {
 fn dynamic_values_carry_their_type_json() {
     // [type JSON as bin (c4, go's EncodeBytes), value]. `"string"` is 8 bytes.
     golden(
-        &Value::Dynamic(Type::String, Box::new(string("hi"))),
+        &Value::Dynamic(Box::new(Type::String), Box::new(string("hi"))),
         &Type::Dynamic,
         &cat(&[&hex("92 c4 08"), b"\"string\"", &hex("a2"), b"hi"]),
     );
     // `["list","number"]` is 17 bytes (0x11).
     golden(
         &Value::Dynamic(
-            Type::list(Type::Number),
+            Box::new(Type::list(Type::Number)),
             Box::new(Value::List(vec![Value::from_i64(1)])),
         ),
         &Type::Dynamic,
@@ -352,7 +352,7 @@ fn dynamic_values_carry_their_type_json() {
     );
     // A null of a known type keeps its type, as go-cty writes it.
     golden(
-        &Value::Dynamic(Type::String, Box::new(Value::Null)),
+        &Value::Dynamic(Box::new(Type::String), Box::new(Value::Null)),
         &Type::Dynamic,
         &cat(&[&hex("92 c4 08"), b"\"string\"", &hex("c0")]),
     );
@@ -361,7 +361,10 @@ fn dynamic_values_carry_their_type_json() {
     golden(&Value::unknown(), &Type::Dynamic, &hex("d4 00 00"));
     // Inside an object.
     golden(
-        &obj([("v", Value::Dynamic(Type::Bool, Box::new(Value::Bool(true))))]),
+        &obj([(
+            "v",
+            Value::Dynamic(Box::new(Type::Bool), Box::new(Value::Bool(true))),
+        )]),
         &obj_type([("v", Type::Dynamic)]),
         &cat(&[&hex("81 a1 76 92 c4 06"), b"\"bool\"", &hex("c3")]),
     );
@@ -408,7 +411,7 @@ fn unknown_refinement_keys_are_skipped() {
     let bytes = hex("c7 0a 0c 82 09 92 01 81 a1 61 02 01 c2");
     assert_eq!(
         decode_msgpack(&bytes, &Type::String).unwrap(),
-        Value::Unknown(Refinement {
+        Value::unknown_with(Refinement {
             not_null: true,
             ..Refinement::default()
         })
@@ -417,7 +420,7 @@ fn unknown_refinement_keys_are_skipped() {
     let bytes = hex("c7 04 0c 81 01 c2 ff");
     assert_eq!(
         decode_msgpack(&bytes, &Type::Bool).unwrap(),
-        Value::Unknown(Refinement {
+        Value::unknown_with(Refinement {
             not_null: true,
             ..Refinement::default()
         })
@@ -481,7 +484,7 @@ fn dynamic_type_json_may_be_str() {
     let bytes = cat(&[&hex("92 a8"), b"\"string\"", &hex("a2"), b"hi"]);
     assert_eq!(
         decode_msgpack(&bytes, &Type::Dynamic).unwrap(),
-        Value::Dynamic(Type::String, Box::new(string("hi")))
+        Value::Dynamic(Box::new(Type::String), Box::new(string("hi")))
     );
     // Not a 2-element array, or a bad type JSON.
     assert!(decode_msgpack(&hex("91 c0"), &Type::Dynamic).is_err());
@@ -643,7 +646,7 @@ fn encode_checks_the_value_against_the_type() {
     // A dynamic-typed value must say its type.
     assert!(encode_msgpack(&string("x"), &Type::Dynamic).is_err());
     // A Value::Dynamic only fits the dynamic type.
-    let dynamic = Value::Dynamic(Type::String, Box::new(string("x")));
+    let dynamic = Value::Dynamic(Box::new(Type::String), Box::new(string("x")));
     assert!(encode_msgpack(&dynamic, &Type::String).is_err());
     // Tuple lengths must match.
     let tuple = Type::Tuple(vec![Type::String]);
@@ -651,12 +654,12 @@ fn encode_checks_the_value_against_the_type() {
     // List and set values are not interchangeable.
     assert!(encode_msgpack(&Value::List(vec![]), &Type::set(Type::String)).is_err());
     // Refinements must fit the type.
-    let prefix = Value::Unknown(Refinement {
+    let prefix = Value::unknown_with(Refinement {
         string_prefix: Some("a".to_owned()),
         ..Refinement::default()
     });
     assert!(encode_msgpack(&prefix, &Type::Number).is_err());
-    let length = Value::Unknown(Refinement {
+    let length = Value::unknown_with(Refinement {
         length_lower: Some(1),
         ..Refinement::default()
     });
@@ -822,7 +825,7 @@ fn raw_state_json_decodes() {
         (
             "extra",
             Value::Dynamic(
-                Type::map(Type::Number),
+                Box::new(Type::map(Type::Number)),
                 Box::new(Value::Map(BTreeMap::from([(
                     "k".to_owned(),
                     Value::from_i64(1),
@@ -914,7 +917,7 @@ fn json_encoding() {
         (
             "c",
             Value::Dynamic(
-                Type::set(Type::Number),
+                Box::new(Type::set(Type::Number)),
                 Box::new(Value::Set(vec![number("1e3")])),
             ),
         ),
@@ -932,7 +935,7 @@ fn json_encoding() {
             (
                 "c",
                 Value::Dynamic(
-                    Type::set(Type::Number),
+                    Box::new(Type::set(Type::Number)),
                     Box::new(Value::Set(vec![number("1000")]))
                 )
             ),
@@ -959,14 +962,14 @@ fn json_encoding() {
 #[test]
 fn value_helpers() {
     assert!(Value::Null.is_null());
-    assert!(Value::Dynamic(Type::String, Box::new(Value::Null)).is_null());
+    assert!(Value::Dynamic(Box::new(Type::String), Box::new(Value::Null)).is_null());
     assert!(Value::unknown().is_unknown());
     assert!(!Value::List(vec![Value::unknown()]).is_unknown());
     assert!(!Value::List(vec![Value::unknown()]).is_wholly_known());
     assert!(
         !obj([(
             "a",
-            Value::Dynamic(Type::String, Box::new(Value::unknown()))
+            Value::Dynamic(Box::new(Type::String), Box::new(Value::unknown()))
         )])
         .is_wholly_known()
     );
@@ -1122,13 +1125,13 @@ fn arb_value(ty: &Type, unknowns: bool, dynamic_budget: u32) -> BoxedStrategy<Va
                 let inner = arb_value(&t, unknowns, dynamic_budget - 1);
                 (Just(t), inner)
             })
-            .prop_map(|(t, v)| Value::Dynamic(t, Box::new(v)))
+            .prop_map(|(t, v)| Value::Dynamic(Box::new(t), Box::new(v)))
             .boxed(),
     };
     if unknowns {
         prop_oneof![
             1 => Just(Value::Null),
-            1 => arb_refinement(ty).prop_map(Value::Unknown),
+            1 => arb_refinement(ty).prop_map(Value::unknown_with),
             5 => known,
         ]
         .boxed()
@@ -1247,4 +1250,11 @@ proptest! {
             prop_assert!((0xa0..=0xbf).contains(&first) || (0xd9..=0xdb).contains(&first));
         }
     }
+}
+
+#[test]
+fn a_value_is_no_larger_than_a_number() {
+    // Values are moved into and out of every map and vector a request builds; a refinement
+    // or a dynamic value's type inline would make each of them four times as large.
+    assert!(std::mem::size_of::<Value>() <= std::mem::size_of::<BigDecimal>());
 }
