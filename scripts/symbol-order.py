@@ -8,8 +8,10 @@ each first touch of a 64 KB window is a page fault. With the functions it runs p
 it faults in a fifth of the windows. The list comes from running every provider process of a
 `terraform plan -refresh=false` of 100 repositories under valgrind's callgrind, which records
 every function executed (not a sample), hottest first. Regenerate it after changes that move
-much code (a new dependency version, a new resource), and commit it; names the build no longer
-has are skipped by the linker, so a stale list costs speed, never correctness.
+much code (a new dependency version, a new resource) and whenever the provider's own
+dependencies change (Cargo then gives the crate a new metadata hash, which renames every one
+of its symbols), and commit it; names the build no longer has are skipped by the linker, so a
+stale list costs speed, never correctness.
 
     scripts/symbol-order.py [--provider PATH]
 
