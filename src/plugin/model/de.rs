@@ -174,13 +174,17 @@ impl<'de, 'a> de::MapAccess<'de> for MapAccess<'a> {
         let Some((key, value)) = self.pending.take() else {
             return Err(ModelError::new("a map value was read before its key"));
         };
-        let step = if self.object {
-            PathStep::Attribute(key.clone())
-        } else {
-            PathStep::Key(key.clone())
-        };
+        // The step is named only for an error: a model reads every attribute of its value
+        // (skipping the ones it has no field for), and most reads succeed.
+        let object = self.object;
         seed.deserialize(ValueDeserializer::new(value))
-            .map_err(|e| e.under(step))
+            .map_err(|e| {
+                e.under(if object {
+                    PathStep::Attribute(key.clone())
+                } else {
+                    PathStep::Key(key.clone())
+                })
+            })
     }
 
     fn size_hint(&self) -> Option<usize> {
