@@ -4,7 +4,7 @@
 //! or the process gets SIGTERM. `--debug` serves in reattach mode instead.
 //!
 //! Where the plugin listens:
-//! - on a private unix socket in the temporary directory (owner-only; see [`socket`]), removed
+//! - on a private unix socket in the temporary directory (owner-only; see `socket`), removed
 //!   on every way out, whenever that socket can be made;
 //! - with TLS (Terraform passed `PLUGIN_CLIENT_CERT`), on TCP 127.0.0.1 when it cannot: mutual
 //!   TLS pinned to Terraform's certificate keeps other local users out, as with go-plugin;
@@ -13,7 +13,7 @@
 //!   if it cannot be made, the provider exits with a message saying why, and never serves
 //!   plaintext on TCP, where any local user could reach it.
 //!
-//! The accept loop and its bounds are in [`accept`]; the signal handling in `signals`.
+//! The accept loop and its bounds are in `accept`; the signal handling in `signals`.
 
 mod accept;
 mod signals;

@@ -20,7 +20,7 @@ pub const MIN_REFRESH_TIME: Duration = Duration::from_secs(30);
 /// for its own far-future timers.
 const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 
-/// The instant `timeout` from now, or [`FAR_FUTURE`] from now when that would overflow: a
+/// The instant `timeout` from now, or `FAR_FUTURE` from now when that would overflow: a
 /// huge timeout means "no practical limit", never a panic.
 pub fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();

@@ -173,7 +173,7 @@ const READ_BACK_TIME: Duration = Duration::from_secs(60);
 /// Reads an object back after a write, so that the state records what the write did. After a
 /// create (`grace` of [`CREATE_VISIBILITY_GRACE`] or [`UNCERTAIN_CREATE_GRACE`]), "not found"
 /// and transient errors are asked again until the grace ends; after other writes (`grace`
-/// zero), transient errors are retried for [`READ_BACK_TIME`]. An error means "cannot tell". `find` should
+/// zero), transient errors are retried for `READ_BACK_TIME`. An error means "cannot tell". `find` should
 /// run its calls under [`CallContext::detached`], so that StopProvider does not interrupt the
 /// read that records a finished write.
 pub async fn read_back<T, F, Fut>(grace: Duration, find: F) -> Result<Option<T>, CallError>

@@ -2,7 +2,7 @@
 //! event's fields), which go-plugin parses so that `TF_LOG=debug terraform plan` shows provider
 //! logs at their level. The level comes from `TF_LOG_PROVIDER`, else `TF_LOG`; unset means off.
 //!
-//! The provider's own events go through the macros of [`macros`] (`log_debug!` and the others)
+//! The provider's own events go through the macros of `macros` (`log_debug!` and the others)
 //! at every level. The dependencies' events come through tracing, and only at WARN and ERROR,
 //! so that they cannot leak request details; release builds compile their events below WARN
 //! out (tracing's `release_max_level_warn`), which keeps the binary a quarter of a megabyte
@@ -63,7 +63,7 @@ pub fn enabled(level: Level) -> bool {
     MAX_LEVEL.get().is_some_and(|max| *max >= level)
 }
 
-/// Writes one of the provider's events (see [`macros`]) as an hclog line on stderr.
+/// Writes one of the provider's events (see `macros`) as an hclog line on stderr.
 pub fn emit(level: Level, message: &str, fields: Vec<(&'static str, Json)>) {
     write_line(&own_event_line(level, message, fields));
 }
