@@ -186,8 +186,8 @@ mod tests {
         assert_eq!(entries(base.path()), Vec::<String>::new());
     }
 
-    #[tokio::test]
-    async fn a_taken_name_moves_on_to_a_new_one_and_any_other_error_stops() {
+    #[test]
+    fn a_taken_name_moves_on_to_a_new_one_and_any_other_error_stops() {
         let mut names = Vec::new();
         let made = first_new_name(|name| {
             names.push(name.to_owned());

@@ -453,7 +453,7 @@ fn decode_unknown(code: i8, payload: &[u8], ty: &Type) -> Value {
         return Value::unknown();
     }
     match decode_refinement(payload, ty) {
-        Ok(Some(refinement)) => Value::Unknown(Box::new(refinement)),
+        Ok(Some(refinement)) => Value::unknown_with(refinement),
         // "Definitely null": there is only one null value, so it is known.
         Ok(None) => Value::Null,
         Err(_) => Value::unknown(),
