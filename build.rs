@@ -2,8 +2,9 @@
 //! no system `protoc` is needed) and generates the tonic server stubs. The well-known types the
 //! protocols import (`google.protobuf.Timestamp` and `Empty`) come with protox and are
 //! generated here too, so no `prost-types` dependency is needed. On Linux it also links the
-//! executable without position independence, and x86_64 Linux release builds fold identical
-//! functions, order the functions a plan runs and link GCC's unwinder statically (see `main`).
+//! executable without position independence, release builds leave the symbol table out (unless
+//! `TODO_KEEP_SYMBOLS` is set), and x86_64 Linux release builds fold identical functions, order
+//! the functions a plan runs and link GCC's unwinder statically (see `main`).
 //!
 //! Also sets `TODO_PROVIDER_VERSION`, the version `--version` prints: `Cargo.toml`'s, with
 //! `+dirty` build metadata on a release build from a git work tree whose sources (see
@@ -44,6 +45,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         order_functions();
         link_unwinder_statically();
     }
+    if std::env::var("PROFILE").as_deref() == Ok("release") {
+        strip_symbols();
+    }
     emit_version();
     let descriptors = protox::compile(files, ["proto"])?;
     tonic_prost_build::configure()
@@ -52,6 +56,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_well_known_types(true)
         .compile_fds(descriptors)?;
     Ok(())
+}
+
+/// Leaves the symbol table out of a release executable (Cargo.toml's `strip = false` says why
+/// the linker does it), as rustc's `strip = true` would: `--strip-all` for ELF linkers, `-x -S`
+/// (no local symbols, no debugging symbols) for Apple's. `TODO_KEEP_SYMBOLS=1` keeps them, for
+/// profiling a build whose code and names are those of the stripped one.
+fn strip_symbols() {
+    println!("cargo:rerun-if-env-changed=TODO_KEEP_SYMBOLS");
+    if std::env::var_os("TODO_KEEP_SYMBOLS").is_some_and(|keep| !keep.is_empty()) {
+        return;
+    }
+    if std::env::var("CARGO_CFG_TARGET_VENDOR").as_deref() == Ok("apple") {
+        println!("cargo:rustc-link-arg-bins=-Wl,-x");
+        println!("cargo:rustc-link-arg-bins=-Wl,-S");
+    } else {
+        println!("cargo:rustc-link-arg-bins=-Wl,--strip-all");
+    }
 }
 
 /// Places the functions a plan runs (`scripts/symbol-order.txt`, written by

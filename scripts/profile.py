@@ -10,9 +10,9 @@ a test: `docs/PERFORMANCE.md` records what it showed and what was changed.
 
     scripts/profile.py [--provider target/release/terraform-provider-todo] [--runs 3]
 
-A release binary built with symbols profiles best:
-    CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \\
-        CARGO_TARGET_DIR=target/prof cargo build --release
+The release build with its symbols kept profiles best (the same code and names as
+`make release-binary`; build.rs reads TODO_KEEP_SYMBOLS):
+    TODO_KEEP_SYMBOLS=1 CARGO_TARGET_DIR=target/prof cargo build --release
 """
 
 import argparse

@@ -15,8 +15,9 @@ stale list costs speed, never correctness.
 
     scripts/symbol-order.py [--provider PATH]
 
-The provider must be a release build with symbols (names match the stripped build's):
-    CARGO_PROFILE_RELEASE_STRIP=false CARGO_TARGET_DIR=target/prof cargo build --release
+The provider must be the release build with its symbols kept, whose names are the stripped
+build's (a build with another profile setting, such as Cargo's `strip`, has other names):
+    TODO_KEEP_SYMBOLS=1 CARGO_TARGET_DIR=target/prof cargo build --release
 """
 
 import argparse
