@@ -179,18 +179,21 @@ pub fn value_literal(value: &Value) -> String {
             let items: Vec<String> = items.iter().map(value_literal).collect();
             format!("[{}]", items.join(", "))
         }
-        Value::Map(entries) | Value::Object(entries) => {
-            if entries.is_empty() {
-                return "{}".to_owned();
-            }
-            let entries: Vec<String> = entries
-                .iter()
-                .map(|(key, value)| format!("{} = {}", quote(key), value_literal(value)))
-                .collect();
-            format!("{{ {} }}", entries.join(", "))
-        }
+        Value::Map(entries) => entries_literal(entries.iter()),
+        Value::Object(attributes) => entries_literal(attributes.iter()),
         Value::Dynamic(_, inner) => value_literal(inner),
     }
+}
+
+/// A map's or object's entries as an HCL object literal.
+fn entries_literal<'a>(entries: impl ExactSizeIterator<Item = (&'a String, &'a Value)>) -> String {
+    if entries.len() == 0 {
+        return "{}".to_owned();
+    }
+    let entries: Vec<String> = entries
+        .map(|(key, value)| format!("{} = {}", quote(key), value_literal(value)))
+        .collect();
+    format!("{{ {} }}", entries.join(", "))
 }
 
 /// A string in double quotes with HCL's escapes.

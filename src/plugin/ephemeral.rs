@@ -110,7 +110,7 @@ pub fn unknown_result(block: &Block, config: &Value) -> Value {
             attribute.mode,
             AttributeMode::Computed | AttributeMode::OptionalComputed
         );
-        let value = result.entry(attribute.name.clone()).or_insert(Value::Null);
+        let value = result.get_or_insert_with(&attribute.name, || Value::Null);
         if computed && value.is_null() {
             *value = Value::unknown();
         }

@@ -7,11 +7,9 @@
 //! imports by identity (`import { to = ..., identity = { ... } }`). Once an identity is stored it
 //! does not change: [`settle`] keeps it stable and refuses a derived identity that contradicts it.
 
-use std::collections::BTreeMap;
-
 use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
-use super::value::{Type, Value};
+use super::value::{Attributes, Type, Value};
 
 /// One attribute of an identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +141,7 @@ pub fn settle(stored: Option<&Value>, derived: Value) -> Result<Value, IdentityC
     let Value::Object(derived) = derived else {
         return Ok(Value::Object(stored.clone()));
     };
-    let mut settled = BTreeMap::new();
+    let mut settled = Attributes::new();
     let names = stored.keys().chain(derived.keys());
     for name in names {
         if settled.contains_key(name) {

@@ -35,4 +35,4 @@ pub use resource::{
 };
 pub use schema::{Attribute, Block, NestedBlock, Schema};
 pub use validator::Validator;
-pub use value::{Type, Value};
+pub use value::{Attributes, Type, Value};

@@ -108,7 +108,6 @@ pub fn plan_replacements(block: &Block, plan: &mut ResourcePlan) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::plugin::schema::Attribute;
@@ -126,7 +125,7 @@ mod tests {
     }
 
     fn object(pairs: &[(&str, Value)]) -> Value {
-        let mut map = BTreeMap::new();
+        let mut map = crate::plugin::Attributes::new();
         for name in ["name", "mode", "scan", "arn", "digest"] {
             map.insert(name.to_owned(), Value::Null);
         }

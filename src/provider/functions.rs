@@ -3,13 +3,11 @@
 //! a tag or digest, and splitting one back into its parts. Each is the inverse of the other for
 //! every URI `image_uri` builds.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::ecr_image::{check_image_digest, check_image_tag};
 use super::fargate_service::schema::check_repository_url;
-use crate::plugin::{Function, FunctionError, Parameter, Signature, Type, Value};
+use crate::plugin::{Attributes, Function, FunctionError, Parameter, Signature, Type, Value};
 
 /// Why a function call failed, and which argument (0-based) caused it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,7 +194,7 @@ impl Function for ParseImageUriFunction {
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
         let parts = parse_image_uri(string_argument(arguments, 0)?)?;
         let text = |part: Option<String>| part.map_or(Value::Null, Value::from);
-        Ok(Value::Object(BTreeMap::from([
+        Ok(Value::Object(Attributes::from([
             ("registry".to_owned(), text(parts.registry)),
             ("repository".to_owned(), Value::from(parts.repository)),
             ("tag".to_owned(), text(parts.tag)),

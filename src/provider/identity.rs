@@ -202,7 +202,6 @@ pub fn requested_service(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::provider::config::{ProviderConfig, build_clients};
@@ -224,7 +223,7 @@ mod tests {
             pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<crate::plugin::Attributes>(),
         )
     }
 

@@ -382,7 +382,7 @@ mod tests {
     /// A provider block with `region` unknown (it depends on another resource).
     fn unknown_region() -> Value {
         let mut config = crate::plugin::model::conform(
-            Value::Object(BTreeMap::new()),
+            Value::Object(crate::plugin::Attributes::new()),
             &config::schema().value_type(),
         );
         if let Value::Object(attributes) = &mut config {
@@ -418,7 +418,7 @@ mod tests {
         let mut plan = ResourcePlan {
             prior: None,
             config: Value::Null,
-            planned: Value::Object(BTreeMap::from([
+            planned: Value::Object(crate::plugin::Attributes::from([
                 ("tags".to_owned(), Value::Null),
                 ("tags_all".to_owned(), Value::unknown()),
             ])),

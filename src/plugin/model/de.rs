@@ -146,14 +146,18 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqAccess<'a> {
     }
 }
 
-struct MapAccess<'a> {
-    entries: std::collections::btree_map::Iter<'a, String, Value>,
+struct MapAccess<'a, I> {
+    /// A map's entries or an object's attributes, in order.
+    entries: I,
     pending: Option<(&'a String, &'a Value)>,
     /// Object attributes (`.name`) rather than map elements (`["key"]`) in error paths.
     object: bool,
 }
 
-impl<'de, 'a> de::MapAccess<'de> for MapAccess<'a> {
+impl<'de, 'a, I> de::MapAccess<'de> for MapAccess<'a, I>
+where
+    I: ExactSizeIterator<Item = (&'a String, &'a Value)>,
+{
     type Error = ModelError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(

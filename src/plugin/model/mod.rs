@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep};
-use super::value::{Type, Value};
+use super::value::{Attributes, Type, Value};
 
 /// The newtype-struct name through which [`Known`] asks the value deserializer for the
 /// difference between null and unknown (other deserializers never see it).
@@ -263,9 +263,13 @@ pub fn conform(value: Value, ty: &Type) -> Value {
                 .map(|(k, v)| (k, conform(v, element)))
                 .collect(),
         ),
-        (Value::Object(entries) | Value::Map(entries), Type::Object(object)) => {
-            Value::Object(conform_attributes(entries, &object.attributes))
+        (Value::Object(attributes), Type::Object(object)) => {
+            Value::Object(conform_attributes(attributes, &object.attributes))
         }
+        (Value::Map(entries), Type::Object(object)) => Value::Object(conform_attributes(
+            entries.into_iter().collect(),
+            &object.attributes,
+        )),
         (value, _) => value,
     }
 }
@@ -274,10 +278,7 @@ pub fn conform(value: Value, ty: &Type) -> Value {
 /// walk over them conforms each value, notes the attributes missing (added as null) and whether
 /// an entry is not an attribute (removed). A model's value usually has exactly its type's
 /// attributes: its map and names are then kept as they are, with nothing allocated.
-fn conform_attributes(
-    mut entries: BTreeMap<String, Value>,
-    attributes: &BTreeMap<String, Type>,
-) -> BTreeMap<String, Value> {
+fn conform_attributes(mut entries: Attributes, attributes: &BTreeMap<String, Type>) -> Attributes {
     let mut missing = Vec::new();
     let mut foreign = false;
     let mut types = attributes.iter().peekable();

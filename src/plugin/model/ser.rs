@@ -2,8 +2,6 @@
 //! maps as maps, sequences as lists, unit enum variants as strings, `None` as null and
 //! [`super::Known::Unknown`] as an unknown value.
 
-use std::collections::BTreeMap;
-
 use bigdecimal::BigDecimal;
 use serde::ser::{self, Serialize};
 
@@ -139,7 +137,7 @@ impl ser::Serializer for ValueSerializer {
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapSerializer, ModelError> {
         Ok(MapSerializer {
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             key: None,
             object: false,
         })
@@ -150,7 +148,7 @@ impl ser::Serializer for ValueSerializer {
         _len: usize,
     ) -> Result<MapSerializer, ModelError> {
         Ok(MapSerializer {
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             key: None,
             object: true,
         })
@@ -204,7 +202,8 @@ sequence!(
 
 /// Collects the entries of a map (string keys) or the fields of a struct.
 pub(crate) struct MapSerializer {
-    entries: BTreeMap<String, Value>,
+    /// In the order written; a later entry of a key replaces an earlier one.
+    entries: Vec<(String, Value)>,
     key: Option<String>,
     /// A struct (an object) rather than a map.
     object: bool,
@@ -212,15 +211,16 @@ pub(crate) struct MapSerializer {
 
 impl MapSerializer {
     fn insert<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), ModelError> {
-        let step = if self.object {
-            PathStep::Attribute(key.clone())
-        } else {
-            PathStep::Key(key.clone())
-        };
-        let value = value
-            .serialize(ValueSerializer)
-            .map_err(|e| e.under(step))?;
-        self.entries.insert(key, value);
+        let object = self.object;
+        // The step is named only for an error.
+        let value = value.serialize(ValueSerializer).map_err(|e| {
+            e.under(if object {
+                PathStep::Attribute(key.clone())
+            } else {
+                PathStep::Key(key.clone())
+            })
+        })?;
+        self.entries.push((key, value));
         Ok(())
     }
 }
@@ -248,7 +248,7 @@ impl ser::SerializeMap for MapSerializer {
         self.insert(key, value)
     }
     fn end(self) -> Result<Value, ModelError> {
-        Ok(Value::Map(self.entries))
+        Ok(Value::Map(self.entries.into_iter().collect()))
     }
 }
 
@@ -263,6 +263,6 @@ impl ser::SerializeStruct for MapSerializer {
         self.insert(key.to_owned(), value)
     }
     fn end(self) -> Result<Value, ModelError> {
-        Ok(Value::Object(self.entries))
+        Ok(Value::Object(self.entries.into_iter().collect()))
     }
 }

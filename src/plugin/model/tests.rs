@@ -117,7 +117,7 @@ fn errors_inside_nested_blocks_name_the_element() {
     if let Value::Object(map) = &mut value {
         map.insert(
             "filters".into(),
-            Value::List(vec![Value::Object(BTreeMap::from([
+            Value::List(vec![Value::Object(crate::plugin::Attributes::from([
                 ("filter".to_owned(), Value::from("x")),
                 ("filter_type".to_owned(), Value::from(7)),
             ]))]),
@@ -138,10 +138,13 @@ fn numbers_must_fit_the_field() {
         #[allow(dead_code)]
         port: u16,
     }
-    let value = Value::Object(BTreeMap::from([("port".to_owned(), Value::from(70_000))]));
+    let value = Value::Object(crate::plugin::Attributes::from([(
+        "port".to_owned(),
+        Value::from(70_000),
+    )]));
     let error = from_value::<Port>(&value).err();
     assert_eq!(error.map(|e| e.path.to_string()), Some("port".to_owned()));
-    let half = Value::Object(BTreeMap::from([(
+    let half = Value::Object(crate::plugin::Attributes::from([(
         "port".to_owned(),
         Value::Number("1.5".parse().unwrap_or_default()),
     )]));
@@ -180,7 +183,7 @@ fn empty_strings_and_null_collections_read_from_old_states() {
         #[serde(deserialize_with = "crate::plugin::model::null_as_default")]
         subnets: BTreeSet<String>,
     }
-    let value = Value::Object(BTreeMap::from([
+    let value = Value::Object(crate::plugin::Attributes::from([
         ("tag".to_owned(), Value::Null),
         ("subnets".to_owned(), Value::Null),
     ]));
@@ -210,10 +213,13 @@ fn an_object_gains_missing_attributes_as_null_and_loses_foreign_ones_conforming_
         ]),
         BTreeMap::from([("b".to_owned(), unsorted()), ("g".to_owned(), Value::Null)]),
     ] {
-        for value in [Value::Object(given.clone()), Value::Map(given)] {
+        for value in [
+            Value::Object(given.clone().into_iter().collect()),
+            Value::Map(given),
+        ] {
             assert_eq!(
                 conform(value, &ty),
-                Value::Object(BTreeMap::from([
+                Value::Object(crate::plugin::Attributes::from([
                     ("b".to_owned(), sorted.clone()),
                     ("d".to_owned(), Value::Null),
                     ("f".to_owned(), Value::Null),
@@ -222,19 +228,25 @@ fn an_object_gains_missing_attributes_as_null_and_loses_foreign_ones_conforming_
         }
     }
     // Exactly the type's attributes: every value conformed, nested objects too.
-    let exact = Value::Object(BTreeMap::from([
+    let exact = Value::Object(crate::plugin::Attributes::from([
         ("b".to_owned(), unsorted()),
         ("d".to_owned(), Value::from("kept")),
-        ("f".to_owned(), Value::Object(BTreeMap::new())),
+        (
+            "f".to_owned(),
+            Value::Object(crate::plugin::Attributes::new()),
+        ),
     ]));
     assert_eq!(
         conform(exact, &ty),
-        Value::Object(BTreeMap::from([
+        Value::Object(crate::plugin::Attributes::from([
             ("b".to_owned(), sorted),
             ("d".to_owned(), Value::from("kept")),
             (
                 "f".to_owned(),
-                Value::Object(BTreeMap::from([("x".to_owned(), Value::Null)]))
+                Value::Object(crate::plugin::Attributes::from([(
+                    "x".to_owned(),
+                    Value::Null
+                )]))
             ),
         ]))
     );

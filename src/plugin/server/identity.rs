@@ -220,7 +220,6 @@ fn encode_identity(identity: Value, ty: &Type) -> Result<pb::ResourceIdentityDat
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use async_trait::async_trait;
@@ -257,7 +256,7 @@ mod tests {
             pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.map_or(Value::Null, Value::from)))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<crate::plugin::Attributes>(),
         )
     }
 

@@ -2,7 +2,6 @@
 //! reads of vanished objects, state upgrades, unknown types, the metadata of a provider
 //! without the protocol 6.10 types, and the health service.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -118,7 +117,7 @@ impl Resource for Thing {
 }
 
 fn thing(name: &str, size: Option<i64>, id: Option<&str>) -> Value {
-    Value::Object(BTreeMap::from([
+    Value::Object(crate::plugin::Attributes::from([
         ("name".to_owned(), Value::from(name)),
         ("size".to_owned(), size.map_or(Value::Null, Value::from)),
         ("id".to_owned(), id.map_or(Value::Null, Value::from)),

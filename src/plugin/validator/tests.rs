@@ -108,8 +108,9 @@ fn blocks_are_validated_with_full_paths_and_unknowns_pass() {
                 Attribute::required("kind", Type::String).validate(Validator::OneOf(&["A"])),
             ),
         ));
-    let filter = |kind: Value| Value::Object(BTreeMap::from([("kind".to_owned(), kind)]));
-    let value = Value::Object(BTreeMap::from([
+    let filter =
+        |kind: Value| Value::Object(crate::plugin::Attributes::from([("kind".to_owned(), kind)]));
+    let value = Value::Object(crate::plugin::Attributes::from([
         ("port".to_owned(), Value::from(11)),
         (
             "filter".to_owned(),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{MAX_DEPTH, ObjectType, Path, Type, Value, ValueError, number};
+use super::{Attributes, MAX_DEPTH, ObjectType, Path, Type, Value, ValueError, number};
 
 impl Type {
     /// The compact type JSON of this type, as go-cty writes it: no spaces, object
@@ -297,7 +297,7 @@ fn decode_value(
             let Json::Object(entries) = json else {
                 return Err(expected("an object"));
             };
-            let mut attrs = BTreeMap::new();
+            let mut attrs = Attributes::with_capacity(object.attributes.len());
             for (name, item) in entries {
                 let attr_path = path.attr(name);
                 let Some(attr_ty) = object.attributes.get(name) else {

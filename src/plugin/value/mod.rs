@@ -19,6 +19,7 @@
 
 // The provider does not use every helper of this codec; keep them all the same.
 
+mod attributes;
 mod json;
 mod msgpack;
 mod number;
@@ -31,6 +32,7 @@ use std::fmt;
 use bigdecimal::BigDecimal;
 
 // The provider may not use every codec; re-exporting them all is still intended.
+pub use attributes::Attributes;
 pub use json::{JsonDecodeOptions, decode_json, decode_json_with_options, encode_json};
 pub use msgpack::{decode_msgpack, encode_msgpack};
 
@@ -172,7 +174,7 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// A known object. Decoders fill in every attribute of the type (null where
     /// absent); encoders write attributes missing here as null.
-    Object(BTreeMap<String, Value>),
+    Object(Attributes),
     /// A value whose schema type is `dynamic`, with its concrete type. A null or
     /// unknown value of type `dynamic` is plain [`Value::Null`] or
     /// [`Value::Unknown`] instead.
@@ -237,9 +239,8 @@ impl Value {
             Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
                 items.iter().all(Value::is_wholly_known)
             }
-            Value::Map(entries) | Value::Object(entries) => {
-                entries.values().all(Value::is_wholly_known)
-            }
+            Value::Map(entries) => entries.values().all(Value::is_wholly_known),
+            Value::Object(attributes) => attributes.values().all(Value::is_wholly_known),
             Value::Dynamic(_, inner) => inner.is_wholly_known(),
         }
     }

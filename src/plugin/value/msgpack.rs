@@ -22,7 +22,7 @@ use bigdecimal::BigDecimal;
 use rmp::Marker;
 use rmp::encode as enc;
 
-use super::{MAX_DEPTH, Path, Refinement, Type, Value, ValueError, number};
+use super::{Attributes, MAX_DEPTH, Path, Refinement, Type, Value, ValueError, number};
 
 /// The extension type of a plain unknown.
 const EXT_UNKNOWN: i8 = 0;
@@ -345,15 +345,20 @@ fn decode_value(
             let mut next_types = object.attributes.iter();
             let mut in_order = true;
             for _ in 0..n {
-                let name = read_key(r, path)?;
+                let key = read_key_bytes(r, path)?;
+                // A name equal to an attribute's is valid UTF-8: only others are checked.
+                let (name, found) =
+                    match in_order.then(|| type_from(&mut next_types, key)).flatten() {
+                        Some((name, ty)) => (name, Some(ty)),
+                        None => {
+                            in_order = false;
+                            let name = std::str::from_utf8(key).map_err(|e| {
+                                path.msgpack_error(format!("a string key is not valid UTF-8: {e}"))
+                            })?;
+                            (name, object.attributes.get(name))
+                        }
+                    };
                 let attr_path = path.attr(name);
-                let found = match in_order.then(|| type_from(&mut next_types, name)).flatten() {
-                    Some(ty) => Some(ty),
-                    None => {
-                        in_order = false;
-                        object.attributes.get(name)
-                    }
-                };
                 let Some(attr_ty) = found else {
                     return Err(attr_path.msgpack_error("unsupported attribute"));
                 };
@@ -369,7 +374,7 @@ fn decode_value(
             // Every given name is an attribute, and both are sorted: one merge fills in the
             // attributes Terraform left out as null.
             let mut given = given.into_iter().peekable();
-            let attrs: BTreeMap<String, Value> = object
+            let attrs: Attributes = object
                 .attributes
                 .keys()
                 .map(|name| {
@@ -384,20 +389,20 @@ fn decode_value(
     }
 }
 
-/// The type of attribute `name` if it comes after the attributes `types` has passed, moving
-/// `types` past it; `None` (and `types` unmoved) if it does not, for a name out of order,
-/// repeated or unknown.
+/// The attribute named `name` (its name and type) if it comes after the attributes `types`
+/// has passed, moving `types` past it; `None` (and `types` unmoved) if it does not, for a
+/// name out of order, repeated or unknown. Names compare as bytes, in the order of `str`.
 fn type_from<'t>(
     types: &mut std::collections::btree_map::Iter<'t, String, Type>,
-    name: &str,
-) -> Option<&'t Type> {
+    name: &[u8],
+) -> Option<(&'t str, &'t Type)> {
     let mut ahead = types.clone();
     for (attribute, ty) in ahead.by_ref() {
-        match attribute.as_str().cmp(name) {
+        match attribute.as_bytes().cmp(name) {
             std::cmp::Ordering::Less => continue,
             std::cmp::Ordering::Equal => {
                 *types = ahead;
-                return Some(ty);
+                return Some((attribute, ty));
             }
             std::cmp::Ordering::Greater => return None,
         }
@@ -409,6 +414,16 @@ fn type_from<'t>(
 fn read_key<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Result<&'a str, ValueError> {
     let head = r.head().map_err(|m| path.msgpack_error(m))?;
     utf8(head, "a string key").map_err(|m| path.msgpack_error(m))
+}
+
+/// Reads the bytes of a map key or object attribute name (a msgpack str or bin), unchecked.
+fn read_key_bytes<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Result<&'a [u8], ValueError> {
+    match r.head().map_err(|m| path.msgpack_error(m))? {
+        Head::Str(bytes) | Head::Bin(bytes) => Ok(bytes),
+        other => {
+            Err(path.msgpack_error(format!("expected a string key, found {}", other.describe())))
+        }
+    }
 }
 
 /// Reads `[type JSON, value]`, the form of a known-type value of type `dynamic`.
@@ -824,10 +839,10 @@ mod object_tests {
             panic!("an object type")
         };
         let mut types = object.attributes.iter();
-        assert_eq!(type_from(&mut types, "b"), Some(&Type::String));
-        assert_eq!(type_from(&mut types, "a"), None, "behind the walk");
-        assert_eq!(type_from(&mut types, "bb"), None, "not an attribute");
-        assert_eq!(type_from(&mut types, "c"), Some(&Type::Bool));
-        assert_eq!(type_from(&mut types, "c"), None, "passed already");
+        assert_eq!(type_from(&mut types, b"b"), Some(("b", &Type::String)));
+        assert_eq!(type_from(&mut types, b"a"), None, "behind the walk");
+        assert_eq!(type_from(&mut types, b"bb"), None, "not an attribute");
+        assert_eq!(type_from(&mut types, b"c"), Some(("c", &Type::Bool)));
+        assert_eq!(type_from(&mut types, b"c"), None, "passed already");
     }
 }

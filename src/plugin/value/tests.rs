@@ -544,6 +544,11 @@ fn decode_errors_say_where() {
         err.contains(".nope") && err.contains("unsupported attribute"),
         "{err}"
     );
+
+    // A name that is not UTF-8 (names equal to an attribute's are not checked again).
+    let bytes = cat(&[&hex("81 a4"), b"ta\xffs", &hex("c0")]);
+    let err = decode_msgpack(&bytes, &ty).unwrap_err().to_string();
+    assert!(err.contains("not valid UTF-8"), "{err}");
 }
 
 #[test]

@@ -97,7 +97,7 @@ mod tests {
             match (value, path.split_first()) {
                 (slot, None) => *slot = replacement,
                 (Value::Object(attributes), Some((name, rest))) => {
-                    if let Some(inner) = attributes.get_mut(*name) {
+                    if let Some(inner) = attributes.get_mut(name) {
                         replace(inner, rest, replacement);
                     }
                 }

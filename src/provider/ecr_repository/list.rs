@@ -161,7 +161,7 @@ mod tests {
     ) -> (Vec<Listed>, Vec<serde_json::Value>) {
         let clients = fake.start().await.expect("fake endpoint");
         let list = EcrRepositoryList::new(Arc::new(ClientSlot::ready(clients)));
-        let config = Value::Object(BTreeMap::from([(
+        let config = Value::Object(crate::plugin::Attributes::from([(
             "name_prefix".to_owned(),
             prefix.map_or(Value::Null, Value::from),
         )]));

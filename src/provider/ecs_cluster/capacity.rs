@@ -216,13 +216,12 @@ pub(super) fn validate_config(config: &Value) -> Diagnostics {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
 
     fn strategy_item(provider: &str, weight: Option<i64>, base: Option<i64>) -> Value {
         let number = |n: Option<i64>| n.map_or(Value::Null, Value::from_i64);
-        Value::Object(BTreeMap::from([
+        Value::Object(crate::plugin::Attributes::from([
             ("capacity_provider".to_owned(), Value::from(provider)),
             ("weight".to_owned(), number(weight)),
             ("base".to_owned(), number(base)),
@@ -233,7 +232,7 @@ mod tests {
         let providers = providers.map_or(Value::Null, |p| {
             Value::Set(p.iter().map(|p| Value::from(*p)).collect())
         });
-        Value::Object(BTreeMap::from([
+        Value::Object(crate::plugin::Attributes::from([
             ("capacity_providers".to_owned(), providers),
             (STRATEGY_BLOCK.to_owned(), Value::Set(strategy)),
         ]))
@@ -310,7 +309,7 @@ mod tests {
 
     #[test]
     fn unknown_values_wait_for_apply() {
-        let unknown_providers = Value::Object(BTreeMap::from([
+        let unknown_providers = Value::Object(crate::plugin::Attributes::from([
             ("capacity_providers".to_owned(), Value::unknown()),
             (
                 STRATEGY_BLOCK.to_owned(),

@@ -134,7 +134,6 @@ impl EcsClusterList {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use serde_json::json;
     use tokio::sync::mpsc;
@@ -180,7 +179,7 @@ mod tests {
         );
         let clients = fake.start().await.expect("fake endpoint");
         let list = EcsClusterList::new(Arc::new(ClientSlot::ready(clients)));
-        let config = Value::Object(BTreeMap::from([(
+        let config = Value::Object(crate::plugin::Attributes::from([(
             "name_prefix".to_owned(),
             Value::from("todo"),
         )]));
@@ -222,7 +221,10 @@ mod tests {
         );
         let clients = fake.start().await.expect("fake endpoint");
         let list = EcsClusterList::new(Arc::new(ClientSlot::ready(clients)));
-        let config = Value::Object(BTreeMap::from([("name_prefix".to_owned(), Value::Null)]));
+        let config = Value::Object(crate::plugin::Attributes::from([(
+            "name_prefix".to_owned(),
+            Value::Null,
+        )]));
         let (tx, mut rx) = mpsc::channel(10);
         let mut sink = ListSink::new(tx, 100, false);
         let diagnostics = list.list(&config, &mut sink, &CallContext::default()).await;

@@ -96,7 +96,7 @@ fn value(attributes: &[(&str, Value)]) -> Value {
     let object = attributes
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect::<BTreeMap<_, _>>();
+        .collect::<crate::plugin::Attributes>();
     conform(Value::Object(object), &schema::schema().value_type())
 }
 

@@ -205,14 +205,17 @@ fn a_health_check_timeout_is_at_most_60_seconds() {
     use crate::plugin::validator::validate_block;
     let block = runtime_settings_schema(Block::new("container"));
     let with_timeout = |timeout: i64| {
-        let health_check = Value::Object(BTreeMap::from([
+        let health_check = Value::Object(crate::plugin::Attributes::from([
             (
                 "command".to_owned(),
                 Value::List(vec![Value::from("CMD"), Value::from("true")]),
             ),
             ("timeout".to_owned(), Value::from(timeout)),
         ]));
-        Value::Object(BTreeMap::from([("health_check".to_owned(), health_check)]))
+        Value::Object(crate::plugin::Attributes::from([(
+            "health_check".to_owned(),
+            health_check,
+        )]))
     };
     let root = crate::plugin::AttributePath::default();
     assert!(validate_block(&block, &with_timeout(60), &root).is_empty());

@@ -176,7 +176,6 @@ fn runs_on_fargate(service: &aws_sdk_ecs::types::Service) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use serde_json::json;
     use tokio::sync::mpsc;
@@ -215,7 +214,7 @@ mod tests {
     ) -> Vec<Listed> {
         let clients = fake.start().await.expect("fake endpoint");
         let list = FargateServiceList::new(Arc::new(ClientSlot::ready(clients)));
-        let config = Value::Object(BTreeMap::from([
+        let config = Value::Object(crate::plugin::Attributes::from([
             ("cluster".to_owned(), Value::from(cluster)),
             (
                 "name_prefix".to_owned(),

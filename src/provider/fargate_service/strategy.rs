@@ -210,7 +210,7 @@ mod tests {
 
     fn plan_with(prior: Value, planned: Value) -> ResourcePlan {
         let object = |strategy: Value| {
-            Value::Object(std::collections::BTreeMap::from([(
+            Value::Object(crate::plugin::Attributes::from([(
                 "capacity_provider_strategy".to_owned(),
                 strategy,
             )]))
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn adding_or_removing_the_strategy_replaces_changing_it_does_not() {
         let item = |provider: &str, weight: i64| {
-            Value::Object(std::collections::BTreeMap::from([
+            Value::Object(crate::plugin::Attributes::from([
                 ("capacity_provider".to_owned(), Value::from(provider)),
                 ("weight".to_owned(), Value::from(weight)),
                 ("base".to_owned(), Value::Null),
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn unset_weights_and_bases_are_planned_as_the_zero_ecs_records() {
         let item = |weight: Value, base: Value| {
-            Value::Object(std::collections::BTreeMap::from([
+            Value::Object(crate::plugin::Attributes::from([
                 ("capacity_provider".to_owned(), Value::from("FARGATE_SPOT")),
                 ("weight".to_owned(), weight),
                 ("base".to_owned(), base),

@@ -89,7 +89,7 @@ fn service_value(tag: &str, td: Value) -> Value {
         attributes
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
-            .collect::<BTreeMap<_, _>>(),
+            .collect::<crate::plugin::Attributes>(),
     );
     crate::plugin::model::conform(object, &schema::schema().value_type())
 }
@@ -658,7 +658,7 @@ async fn a_default_tags_change_alone_tags_the_service() {
 /// (`spot_weight`).
 fn with_strategy(value: Value, spot_weight: i64) -> Value {
     let item = |provider: &str, weight: Value, base: Value| {
-        Value::Object(BTreeMap::from([
+        Value::Object(crate::plugin::Attributes::from([
             ("capacity_provider".to_owned(), Value::from(provider)),
             ("weight".to_owned(), weight),
             ("base".to_owned(), base),

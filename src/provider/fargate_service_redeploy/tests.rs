@@ -2,8 +2,6 @@
 //! reports, a rollout the circuit breaker stops, throttling polled through, the wait's end by
 //! time-out, StopProvider or a newer deployment, and the configuration checks.
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -71,7 +69,7 @@ async fn action(fake: &FakeAws) -> FargateServiceRedeploy {
 
 /// A configuration of cluster `main`, service `svc` and the given wait settings.
 fn config(wait: Option<bool>, timeout: Option<&str>) -> Value {
-    let object = Value::Object(BTreeMap::from([
+    let object = Value::Object(crate::plugin::Attributes::from([
         ("cluster".to_owned(), Value::from("main")),
         ("service".to_owned(), Value::from("svc")),
         (

@@ -3,7 +3,6 @@
 //! ended by one Completed event, a panic turned into a diagnostic, and cancellation by
 //! StopProvider or by Terraform closing the stream.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,7 +118,7 @@ fn service() -> (ProviderService, mpsc::UnboundedReceiver<()>) {
 }
 
 fn config(name: Value) -> Option<pb::DynamicValue> {
-    let object = Value::Object(BTreeMap::from([("name".to_owned(), name)]));
+    let object = Value::Object(crate::plugin::Attributes::from([("name".to_owned(), name)]));
     let msgpack = value::encode_msgpack(&object, &echo_schema().value_type()).expect("encode");
     Some(pb::DynamicValue {
         msgpack,

@@ -3,7 +3,6 @@
 //! data and renewal time, Renew and Close getting the private data back, and configurations or
 //! provider settings not known yet.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -120,7 +119,7 @@ impl EphemeralResource for Lease {
 }
 
 fn lease_value(role: &str, lease_id: Value, secret: Value) -> Value {
-    Value::Object(BTreeMap::from([
+    Value::Object(crate::plugin::Attributes::from([
         ("role".to_owned(), Value::from(role)),
         ("lease_id".to_owned(), lease_id),
         ("secret".to_owned(), secret),
@@ -128,7 +127,7 @@ fn lease_value(role: &str, lease_id: Value, secret: Value) -> Value {
 }
 
 fn config(role: Value) -> Option<pb::DynamicValue> {
-    let config = Value::Object(BTreeMap::from([
+    let config = Value::Object(crate::plugin::Attributes::from([
         ("role".to_owned(), role),
         ("lease_id".to_owned(), Value::Null),
         ("secret".to_owned(), Value::Null),
