@@ -58,12 +58,12 @@ impl<'de, 'a> de::Deserializer<'de> for ValueDeserializer<'a> {
                 })
             }
             Value::Object(entries) => visitor.visit_map(MapAccess {
-                entries: entries.iter(),
+                entries: Entries::Object(entries.iter()),
                 pending: None,
                 object: true,
             }),
             Value::Map(entries) => visitor.visit_map(MapAccess {
-                entries: entries.iter(),
+                entries: Entries::Map(entries.iter()),
                 pending: None,
                 object: false,
             }),
@@ -146,18 +146,41 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqAccess<'a> {
     }
 }
 
-struct MapAccess<'a, I> {
-    /// A map's entries or an object's attributes, in order.
-    entries: I,
+/// A map's entries or an object's attributes, in order. One type for both, so that each
+/// model's `visit_map` is compiled once, not once per form.
+enum Entries<'a> {
+    Map(std::collections::btree_map::Iter<'a, String, Value>),
+    Object(crate::plugin::value::attributes::Iter<'a>),
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (&'a String, &'a Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Entries::Map(entries) => entries.next(),
+            Entries::Object(attributes) => attributes.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Entries::Map(entries) => entries.size_hint(),
+            Entries::Object(attributes) => attributes.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+struct MapAccess<'a> {
+    entries: Entries<'a>,
     pending: Option<(&'a String, &'a Value)>,
     /// Object attributes (`.name`) rather than map elements (`["key"]`) in error paths.
     object: bool,
 }
 
-impl<'de, 'a, I> de::MapAccess<'de> for MapAccess<'a, I>
-where
-    I: ExactSizeIterator<Item = (&'a String, &'a Value)>,
-{
+impl<'de, 'a> de::MapAccess<'de> for MapAccess<'a> {
     type Error = ModelError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(

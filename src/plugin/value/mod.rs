@@ -19,7 +19,7 @@
 
 // The provider does not use every helper of this codec; keep them all the same.
 
-mod attributes;
+pub mod attributes;
 mod json;
 mod msgpack;
 mod number;

@@ -637,22 +637,31 @@ fn encode_value(
             Ok(())
         }
         (Value::Object(attrs), Type::Object(object)) => {
-            if let Some(extra) = attrs.keys().find(|k| !object.attributes.contains_key(*k)) {
-                return Err(path
-                    .attr(extra)
-                    .mismatch("the object type has no such attribute"));
-            }
             wrote(
                 enc::write_map_len(out, len32(object.attributes.len(), path)?),
                 path,
             )?;
+            // Both are sorted by name: one walk pairs each attribute of the type with its
+            // value (null where the value has none) and finds a value the type has no
+            // attribute for.
+            let mut given = attrs.iter().peekable();
             for (name, attr_ty) in &object.attributes {
+                if let Some((extra, _)) = given.next_if(|(given, _)| *given < name) {
+                    return Err(path
+                        .attr(extra)
+                        .mismatch("the object type has no such attribute"));
+                }
                 let attr_path = path.attr(name);
                 write_str(out, name, &attr_path)?;
-                match attrs.get(name) {
-                    Some(item) => encode_value(out, item, attr_ty, &attr_path, depth + 1)?,
+                match given.next_if(|(given, _)| *given == name) {
+                    Some((_, item)) => encode_value(out, item, attr_ty, &attr_path, depth + 1)?,
                     None => wrote(enc::write_nil(out), &attr_path)?,
                 }
+            }
+            if let Some((extra, _)) = given.next() {
+                return Err(path
+                    .attr(extra)
+                    .mismatch("the object type has no such attribute"));
             }
             Ok(())
         }

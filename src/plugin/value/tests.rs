@@ -640,13 +640,15 @@ fn encode_checks_the_value_against_the_type() {
     let err = encode_msgpack(&value, &ty).unwrap_err().to_string();
     assert!(err.contains(".tags[\"x\"]"), "{err}");
 
-    let err = encode_msgpack(&obj([("extra", Value::Null)]), &ty)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains(".extra") && err.contains("no such attribute"),
-        "{err}"
-    );
+    // A value the type has no attribute for, before, between or after the type's names.
+    for extra in ["extra", "other", "zzz"] {
+        let value = obj([("name", string("n")), (extra, Value::Null)]);
+        let err = encode_msgpack(&value, &ty).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(".{extra}")) && err.contains("no such attribute"),
+            "{err}"
+        );
+    }
 
     // A dynamic-typed value must say its type.
     assert!(encode_msgpack(&string("x"), &Type::Dynamic).is_err());
