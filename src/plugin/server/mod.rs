@@ -41,6 +41,7 @@ mod function;
 mod handlers;
 mod identity;
 mod list;
+mod routes;
 mod stdio;
 #[cfg(test)]
 mod tests;
@@ -65,12 +66,14 @@ pub async fn run(
         shutdown: shutdown_tx,
     });
     let stdio = GrpcStdioServer::new(stdio::Stdio::new(shutdown_rx.clone()));
+    let routes = routes::Routes {
+        provider: provider_server,
+        controller,
+        stdio,
+        health: HealthServer::new(PluginHealth),
+    };
     tonic::transport::Server::builder()
-        .add_service(provider_server)
-        .add_service(controller)
-        .add_service(stdio)
-        .add_service(HealthServer::new(PluginHealth))
-        .serve_with_incoming_shutdown(incoming, async move {
+        .serve_with_incoming_shutdown(routes, incoming, async move {
             let _ = shutdown_rx.wait_for(|stop| *stop).await;
             crate::log_debug!("plugin server shutting down");
         })

@@ -137,7 +137,7 @@ fn decoded(value: Option<pb::DynamicValue>) -> Value {
     value::decode_msgpack(&bytes, &thing_schema().value_type()).expect("decode")
 }
 
-fn service() -> ProviderService {
+pub(super) fn service() -> ProviderService {
     ProviderService::new(Arc::new(TestProvider))
 }
 
