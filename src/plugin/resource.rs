@@ -166,7 +166,7 @@ impl ResourcePlan {
     /// Sets a planned top-level attribute.
     pub fn set(&mut self, name: &str, value: Value) {
         if let Value::Object(attributes) = &mut self.planned {
-            attributes.insert(name.to_owned(), value);
+            attributes.set(name, value);
         }
     }
 

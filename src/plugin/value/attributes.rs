@@ -103,6 +103,14 @@ impl Attributes {
         }
     }
 
+    /// Sets attribute `name` to `value`, copying the name only when it is new.
+    pub fn set(&mut self, name: &str, value: Value) {
+        match self.position(name) {
+            Ok(i) => self.entries[i].1 = value,
+            Err(i) => self.entries.insert(i, (name.to_owned(), value)),
+        }
+    }
+
     /// The value of attribute `name`, set to `make()` first if it is absent.
     pub fn get_or_insert_with(&mut self, name: &str, make: impl FnOnce() -> Value) -> &mut Value {
         let i = match self.position(name) {
@@ -278,19 +286,23 @@ mod tests {
     }
 
     #[test]
-    fn remove_retain_and_get_mut_work_by_name() {
+    fn remove_retain_set_and_get_mut_work_by_name() {
         let mut attributes: Attributes = ["c", "a", "b"]
             .into_iter()
             .map(|name| (name.to_owned(), Value::from(name)))
             .collect();
         assert_eq!(attributes.remove("b"), Some(Value::from("b")));
         assert_eq!(attributes.remove("b"), None);
+        attributes.set("a", Value::Bool(true));
+        attributes.set("d", Value::Bool(false));
+        assert_eq!(names(&attributes), ["a", "c", "d"]);
+        assert_eq!(attributes.get("a"), Some(&Value::Bool(true)));
         if let Some(value) = attributes.get_mut("c") {
             *value = Value::Null;
         }
         assert_eq!(attributes.get("c"), Some(&Value::Null));
         attributes.retain(|name, _| name != "a");
-        assert_eq!(names(&attributes), ["c"]);
+        assert_eq!(names(&attributes), ["c", "d"]);
     }
 
     #[test]
