@@ -8,6 +8,7 @@ Every wait is bounded.
 
 import ctypes
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -165,12 +166,16 @@ class Run:
     code: int
     stdout: str
     stderr: str
+    # User + sys CPU of the command and every descendant it waited for (`RUSAGE_CHILDREN`
+    # before and after; the benchmark runs one command at a time).
+    cpu_s: float = 0.0
 
 
 def run_timed(argv, *, env, cwd=None, timeout=600.0, accept=(0,)):
     """Runs `argv` in its own process group, timing it from spawn to exit; kills the whole group
     at `timeout`. Raises BenchError unless the exit code is in `accept`."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen(
         argv,
         env=env,
@@ -190,7 +195,15 @@ def run_timed(argv, *, env, cwd=None, timeout=600.0, accept=(0,)):
         kill_group(child, grace=1.0)
         raise
     seconds = time.perf_counter() - started
-    run = Run(seconds, child.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    run = Run(
+        seconds,
+        child.returncode,
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
+        cpu_s,
+    )
     if run.code not in accept:
         raise BenchError(
             f"{' '.join(str(a) for a in argv)} (in {cwd}) exited {run.code}\n"

@@ -51,6 +51,8 @@ class LocalResults:
 
     wall: dict = field(default_factory=dict)  # row -> [seconds], in round order
     usage: dict = field(default_factory=dict)  # row -> [ProviderUsage]
+    # row -> [CPU seconds of Terraform's whole process tree (the providers included)]
+    tree_cpu: dict = field(default_factory=dict)
     handshake: list = field(default_factory=list)
     binary_bytes: int = 0
     stripped_bytes: int = 0
@@ -60,6 +62,20 @@ class LocalResults:
 
     def stat(self, row):
         return Stat.of(self.wall[row])
+
+    def terraform_cpu(self, n):
+        """(floor, todo): Terraform's own CPU for a plan of `n`, without the provider's: the
+        whole process tree of `terraform_data`'s plan, and that of the plan whose provider
+        processes the wrapper measured, less those processes (the wrapper's own exec is left
+        on Terraform's side)."""
+        floor = Stat.of(self.tree_cpu[f"data/{n}"])
+        todo = Stat.of(
+            tree - usage.cpu_s
+            for tree, usage in zip(
+                self.tree_cpu[f"usage/{n}"], self.usage[f"usage/{n}"], strict=True
+            )
+        )
+        return floor, todo
 
     def ratio(self, row, floor):
         """(median ratio, min and max of the per-round ratios) of `row` to `floor`."""
@@ -122,6 +138,8 @@ class LocalBench:
             log.unlink(missing_ok=True)
             extra = {"BENCH_PROVIDER_BINARY": str(self.provider), "BENCH_RUSAGE_LOG": str(log)}
         run = self.tf.run(workdir, args, rc=rc, extra_env=extra, timeout=120.0)
+        if record and (name.startswith("data/") or log is not None):
+            self.results.tree_cpu.setdefault(name, []).append(run.cpu_s)
         if log is not None:
             usage = self._usage(log)
             if record:
