@@ -98,9 +98,6 @@ pub enum ServeError {
     /// The signal handlers could not be installed.
     #[error(transparent)]
     Signals(#[from] SignalError),
-    /// The gRPC server failed.
-    #[error("gRPC server: {0}")]
-    Transport(#[from] tonic::transport::Error),
 }
 
 /// How to serve.
@@ -163,9 +160,7 @@ async fn run_server(
     mut stop_now: watch::Receiver<bool>,
 ) -> Result<(), ServeError> {
     tokio::select! {
-        result = server::run(provider, incoming, shutdown_tx, shutdown_rx) => {
-            result.map_err(ServeError::from)
-        }
+        () = server::run(provider, incoming, shutdown_tx, shutdown_rx) => Ok(()),
         _ = stop_now.wait_for(|stop| *stop) => Ok(()),
     }
 }

@@ -117,11 +117,6 @@ impl AsyncWrite for PluginStream {
     }
 }
 
-impl tonic::transport::server::Connected for PluginStream {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
 /// The stream of accepted (and, with TLS, authenticated) connections.
 pub type Incoming = ReceiverStream<std::io::Result<PluginStream>>;
 
@@ -212,8 +207,8 @@ async fn accept(listener: &Listener) -> std::io::Result<Pin<Box<dyn Io>>> {
         }
         Listener::Tcp(listener) => {
             let (stream, _) = listener.accept().await?;
-            // serve_with_incoming bypasses tonic's own nodelay setting. Without it the
-            // connection is slower, not broken.
+            // Calls are small request-response exchanges: without it the connection is
+            // slower, not broken.
             if let Err(error) = stream.set_nodelay(true) {
                 crate::log_debug!(%error, "cannot set TCP_NODELAY");
             }

@@ -35,6 +35,7 @@ use super::schema::Schema;
 use super::value::Type;
 
 mod action;
+mod connections;
 mod convert;
 mod ephemeral;
 mod function;
@@ -51,13 +52,14 @@ pub use convert::{diagnostic_to_proto, path_to_proto};
 /// Largest gRPC message accepted or sent (Go providers allow the same).
 pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
 
-/// Serves the plugin's gRPC services on `incoming` until `shutdown` turns true.
+/// Serves the plugin's gRPC services on `incoming` until `shutdown` turns true, then lets the
+/// open connections finish their calls.
 pub async fn run(
     provider: Arc<dyn Provider>,
     incoming: Incoming,
     shutdown_tx: watch::Sender<bool>,
-    mut shutdown_rx: watch::Receiver<bool>,
-) -> Result<(), tonic::transport::Error> {
+    shutdown_rx: watch::Receiver<bool>,
+) {
     let service = ProviderService::new(provider);
     let provider_server = ProviderServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
@@ -72,12 +74,7 @@ pub async fn run(
         stdio,
         health: HealthServer::new(PluginHealth),
     };
-    tonic::transport::Server::builder()
-        .serve_with_incoming_shutdown(routes, incoming, async move {
-            let _ = shutdown_rx.wait_for(|stop| *stop).await;
-            crate::log_debug!("plugin server shutting down");
-        })
-        .await
+    connections::serve(routes, incoming, shutdown_rx).await
 }
 
 /// go-plugin's controller: Terraform calls Shutdown when it no longer needs the process.

@@ -2,12 +2,12 @@
 //! (`/<package.Service>/<Method>`), as a gRPC server routes; a call to a service the plugin
 //! does not serve answers UNIMPLEMENTED, as gRPC does. Four services need no general router:
 //! this replaces tonic's (axum's path router and its layers) with one comparison per service.
+//! [`Routes`] is the hyper service of every connection (see `connections`).
 
 use std::convert::Infallible;
-use std::task::{Context, Poll};
 
 use tonic::body::Body;
-use tonic::codegen::{BoxFuture, Service, http};
+use tonic::codegen::{BoxFuture, Service as _, StdError, http};
 use tonic::server::NamedService;
 
 use super::stdio::Stdio;
@@ -32,27 +32,37 @@ fn service_name(path: &str) -> &str {
     path.split_once('/').map_or(path, |(service, _)| service)
 }
 
-impl Service<http::Request<Body>> for Routes {
-    type Response = http::Response<Body>;
-    type Error = Infallible;
-    type Future = BoxFuture<http::Response<Body>, Infallible>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // Every service is always ready (tonic's generated servers are).
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+impl Routes {
+    /// Hands `request` to the service its path names.
+    pub(super) fn route<B>(
+        &self,
+        request: http::Request<B>,
+    ) -> BoxFuture<http::Response<Body>, Infallible>
+    where
+        B: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+        B::Error: Into<StdError> + Send + 'static,
+    {
+        // Each service is a handle to shared state: cloning one is an `Arc` clone.
         match service_name(request.uri().path()) {
-            ProviderServer::<ProviderService>::NAME => self.provider.call(request),
-            GrpcControllerServer::<Controller>::NAME => self.controller.call(request),
-            GrpcStdioServer::<Stdio>::NAME => self.stdio.call(request),
-            HealthServer::<PluginHealth>::NAME => self.health.call(request),
+            ProviderServer::<ProviderService>::NAME => self.provider.clone().call(request),
+            GrpcControllerServer::<Controller>::NAME => self.controller.clone().call(request),
+            GrpcStdioServer::<Stdio>::NAME => self.stdio.clone().call(request),
+            HealthServer::<PluginHealth>::NAME => self.health.clone().call(request),
             _ => {
                 let status = tonic::Status::unimplemented("this plugin serves no such service");
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }
+    }
+}
+
+impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Routes {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<http::Response<Body>, Infallible>;
+
+    fn call(&self, request: http::Request<hyper::body::Incoming>) -> Self::Future {
+        self.route(request)
     }
 }
 
@@ -86,7 +96,7 @@ mod tests {
             .header("content-type", "application/grpc")
             .body(Body::new(EMPTY_MESSAGE.to_owned()))
             .expect("request");
-        routes().call(request).await.expect("infallible")
+        routes().route(request).await.expect("infallible")
     }
 
     /// The whole body of a response, data frames only.
