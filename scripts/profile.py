@@ -9,6 +9,7 @@ all. `perf` comes from the distribution (`linux-perf` on Debian). It is a tool f
 a test: `docs/PERFORMANCE.md` records what it showed and what was changed.
 
     scripts/profile.py [--provider target/release/terraform-provider-todo] [--runs 3]
+    scripts/profile.py --instructions [--provider PATH]   (callgrind's exact instruction counts)
 
 The release build with its symbols kept profiles best (the same code and names as
 `make release-binary`; build.rs reads TODO_KEEP_SYMBOLS):
@@ -55,7 +56,45 @@ def parse_args():
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--resources", type=int, default=100)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the instructions each provider process runs, under valgrind's callgrind, "
+        "instead of sampling its CPU: exact and the same from run to run (user space only, "
+        "so system calls and page faults are not in it), for changes smaller than the "
+        "machine's drift",
+    )
     return parser.parse_args()
+
+
+def count_instructions(provider, resources):
+    """Prints the instructions each provider process of one plan ran, and their sum."""
+    if not shutil.which("valgrind"):
+        sys.exit("valgrind is missing: install the distribution's valgrind package")
+    with tempfile.TemporaryDirectory(prefix="todo-instructions-") as scratch:
+        scratch = Path(scratch)
+        data = scratch / "data"
+        data.mkdir()
+        plan_with_wrapped_provider(
+            ROOT,
+            scratch,
+            provider,
+            f'valgrind -q --tool=callgrind --callgrind-out-file="{data}/cg.%p"',
+            resources=resources,
+            runs=1,
+            name="instructions",
+        )
+        counts = []
+        for output in sorted(data.iterdir(), key=lambda p: int(p.suffix[1:])):
+            for line in output.read_text(errors="replace").splitlines():
+                if line.startswith(("summary:", "totals:")):
+                    counts.append(int(line.split()[1]))
+                    break
+    if not counts:
+        sys.exit("no callgrind output: did the provider run under valgrind?")
+    for index, count in enumerate(counts, 1):
+        print(f"process {index} (start order): {count / 1e6:7.2f} M instructions")
+    print(f"all {len(counts)}: {sum(counts) / 1e6:7.2f} M instructions")
 
 
 def stacks(script_text):
@@ -87,6 +126,9 @@ def phase(frames):
 def main():
     args = parse_args()
     provider = Path(args.provider).resolve()
+    if args.instructions:
+        count_instructions(provider, args.resources)
+        return
     if not shutil.which("perf"):
         sys.exit("perf is missing: install the distribution's linux-perf package")
     with tempfile.TemporaryDirectory(prefix="todo-profile-") as scratch:
