@@ -38,7 +38,7 @@ PHASES = [
     ("TLS: Terraform's P-521 signature", ("verify_tls13_signature",)),
     ("TLS: rest of the handshake", ("tokio_rustls::server::Accept",)),
     ("schemas", ("::schema", "value_type")),
-    ("socket folder", ("PrivateDir", "private_socket")),
+    ("private socket", ("PrivateDir", "private_socket")),
     ("ConfigureProvider", ("configure_provider",)),
     ("PlanResourceChange handler", ("handlers::plan_resource_change",)),
     ("ValidateResourceConfig handler", ("handlers::validate_resource_config",)),
