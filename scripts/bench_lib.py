@@ -6,6 +6,7 @@ if the benchmark dies without cleaning up; `Children.stop_all` kills whatever is
 Every wait is bounded.
 """
 
+import contextlib
 import ctypes
 import os
 import resource
@@ -14,6 +15,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -317,3 +319,27 @@ def plan_with_wrapped_provider(root, scratch, provider, command, *, resources, r
     plan = ["plan", "-refresh=false", "-input=false", "-no-color", *tf_vars({"n": resources})]
     for _ in range(runs):
         tf.run(work, plan, rc=rc, timeout=600.0)
+
+
+@contextlib.contextmanager
+def recorded_plans(root, provider, tool, command, *, resources, runs, name):
+    """Checks that `tool` is installed, then runs `plan_with_wrapped_provider` in a temporary
+    folder with each provider process under `command`, a format string whose `{data}` names
+    the folder the tool writes its recordings into; yields that folder, removed afterwards."""
+    if not shutil.which(tool):
+        raise SystemExit(f"{tool} is missing: install it from the distribution's packages")
+    with tempfile.TemporaryDirectory(prefix=f"todo-{name}-") as scratch:
+        scratch = Path(scratch)
+        data = scratch / "data"
+        data.mkdir()
+        plan_with_wrapped_provider(
+            root,
+            scratch,
+            provider,
+            command.format(data=data),
+            resources=resources,
+            runs=runs,
+            name=name,
+        )
+        yield data
+

@@ -19,14 +19,12 @@ The release build with its symbols kept profiles best (the same code and names a
 import argparse
 import collections
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lib import plan_with_wrapped_provider  # noqa: E402
+from bench_lib import recorded_plans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,30 +58,24 @@ def parse_args():
         "--instructions",
         action="store_true",
         help="count the instructions each provider process runs, under valgrind's callgrind, "
-        "instead of sampling its CPU: exact and the same from run to run (user space only, "
-        "so system calls and page faults are not in it), for changes smaller than the "
-        "machine's drift",
+        "instead of sampling its CPU: a count, within about 1 %% from run to run (how "
+        "Terraform batches its calls varies), of user space only (system calls and page "
+        "faults are not in it), for changes smaller than the machine's drift",
     )
     return parser.parse_args()
 
 
 def count_instructions(provider, resources):
     """Prints the instructions each provider process of one plan ran, and their sum."""
-    if not shutil.which("valgrind"):
-        sys.exit("valgrind is missing: install the distribution's valgrind package")
-    with tempfile.TemporaryDirectory(prefix="todo-instructions-") as scratch:
-        scratch = Path(scratch)
-        data = scratch / "data"
-        data.mkdir()
-        plan_with_wrapped_provider(
-            ROOT,
-            scratch,
-            provider,
-            f'valgrind -q --tool=callgrind --callgrind-out-file="{data}/cg.%p"',
-            resources=resources,
-            runs=1,
-            name="instructions",
-        )
+    with recorded_plans(
+        ROOT,
+        provider,
+        "valgrind",
+        'valgrind -q --tool=callgrind --callgrind-out-file="{data}/cg.%p"',
+        resources=resources,
+        runs=1,
+        name="instructions",
+    ) as data:
         counts = []
         for output in sorted(data.iterdir(), key=lambda p: int(p.suffix[1:])):
             for line in output.read_text(errors="replace").splitlines():
@@ -129,22 +121,16 @@ def main():
     if args.instructions:
         count_instructions(provider, args.resources)
         return
-    if not shutil.which("perf"):
-        sys.exit("perf is missing: install the distribution's linux-perf package")
-    with tempfile.TemporaryDirectory(prefix="todo-profile-") as scratch:
-        scratch = Path(scratch)
-        data = scratch / "data"
-        data.mkdir()
-        plan_with_wrapped_provider(
-            ROOT,
-            scratch,
-            provider,
-            "perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 "
-            f'-o "{data}/p.$$" --',
-            resources=args.resources,
-            runs=args.runs,
-            name="profile",
-        )
+    with recorded_plans(
+        ROOT,
+        provider,
+        "perf",
+        "perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 "
+        '-o "{data}/p.$$" --',
+        resources=args.resources,
+        runs=args.runs,
+        name="profile",
+    ) as data:
         by_pid = collections.defaultdict(collections.Counter)
         for recording in sorted(data.iterdir()):
             out = subprocess.run(

@@ -22,13 +22,11 @@ build's (a build with another profile setting, such as Cargo's `strip`, has othe
 
 import argparse
 import collections
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lib import plan_with_wrapped_provider  # noqa: E402
+from bench_lib import recorded_plans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "scripts" / "symbol-order.txt"
@@ -66,22 +64,16 @@ def functions(profile, binary_name):
 def main():
     args = parse_args()
     provider = Path(args.provider).resolve()
-    if not shutil.which("valgrind"):
-        sys.exit("valgrind is missing: install the distribution's valgrind package")
-    with tempfile.TemporaryDirectory(prefix="todo-symbol-order-") as scratch:
-        scratch = Path(scratch)
-        profiles = scratch / "profiles"
-        profiles.mkdir()
-        plan_with_wrapped_provider(
-            ROOT,
-            scratch,
-            provider,
-            "valgrind -q --tool=callgrind --dump-instr=no --compress-strings=no "
-            f'--compress-pos=no --demangle=no --callgrind-out-file="{profiles}/cg.%p"',
-            resources=args.resources,
-            runs=1,
-            name="symbol-order",
-        )
+    with recorded_plans(
+        ROOT,
+        provider,
+        "valgrind",
+        "valgrind -q --tool=callgrind --dump-instr=no --compress-strings=no "
+        '--compress-pos=no --demangle=no --callgrind-out-file="{data}/cg.%p"',
+        resources=args.resources,
+        runs=1,
+        name="symbol-order",
+    ) as profiles:
         processes = collections.Counter()
         cost = collections.Counter()
         for profile in sorted(profiles.iterdir()):
