@@ -669,3 +669,43 @@ fn without_tls_an_unusable_unix_socket_is_a_clear_exit_never_a_tcp_listener() {
         "the socket is removed"
     );
 }
+
+/// The server's SETTINGS (identifier, value), read after the client preface.
+async fn http2_server_settings(
+    stream: &mut (impl AsyncStream + ?Sized),
+) -> std::io::Result<Vec<(u16, u32)>> {
+    let header = http2_first_frame(stream).await?;
+    assert_eq!(header[3], 4, "the first frame is SETTINGS: {header:?}");
+    let length =
+        usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
+    let mut payload = vec![0u8; length];
+    stream.read_exact(&mut payload).await?;
+    Ok(payload
+        .chunks_exact(6)
+        .map(|s| {
+            (
+                u16::from_be_bytes([s[0], s[1]]),
+                u32::from_be_bytes([s[2], s[3], s[4], s[5]]),
+            )
+        })
+        .collect())
+}
+
+#[tokio::test]
+async fn the_server_sets_no_limit_on_concurrent_calls() {
+    // SETTINGS_MAX_CONCURRENT_STREAMS (0x3) absent: Terraform may send as many calls at once
+    // as its -parallelism allows.
+    let tmpdir = tempfile::tempdir().expect("temporary directory");
+    let plugin = start(plugin_command(None, tmpdir.path()), tmpdir);
+    let settings = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut stream = connect(&plugin).await?;
+        http2_server_settings(&mut stream).await
+    })
+    .await
+    .expect("the server answers in time")
+    .expect("the server's SETTINGS");
+    assert!(
+        settings.iter().all(|(id, _)| *id != 0x3),
+        "no concurrency limit: {settings:?}"
+    );
+}

@@ -21,7 +21,10 @@ pub(super) async fn serve(
     mut incoming: Incoming,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    // No limit on concurrent calls (hyper's default is 200), as with tonic's server before:
+    // Terraform sends as many at once as its `-parallelism` allows.
+    http2.max_concurrent_streams(None);
     let (closing_tx, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     loop {
