@@ -58,10 +58,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Leaves the symbol table out of a release executable (Cargo.toml's `strip = false` says why
-/// the linker does it), as rustc's `strip = true` would: `--strip-all` for ELF linkers, `-x -S`
-/// (no local symbols, no debugging symbols) for Apple's. `TODO_KEEP_SYMBOLS=1` keeps them, for
-/// profiling a build whose code and names are those of the stripped one.
+/// Leaves the symbols out of a release executable at link time (Cargo.toml's `strip = false`
+/// says why the linker does it): `--strip-all` for ELF linkers, the flag rustc's own
+/// `strip = true` passes; `-x -S` (no local symbols, no debugging symbols; the few external
+/// ones such as `_main` stay) for Apple's. `TODO_KEEP_SYMBOLS=1` keeps them, for profiling a
+/// build whose code and names are those of the stripped one.
 fn strip_symbols() {
     println!("cargo:rerun-if-env-changed=TODO_KEEP_SYMBOLS");
     if std::env::var_os("TODO_KEEP_SYMBOLS").is_some_and(|keep| !keep.is_empty()) {
@@ -70,7 +71,7 @@ fn strip_symbols() {
     if std::env::var("CARGO_CFG_TARGET_VENDOR").as_deref() == Ok("apple") {
         println!("cargo:rustc-link-arg-bins=-Wl,-x");
         println!("cargo:rustc-link-arg-bins=-Wl,-S");
-    } else {
+    } else if std::env::var("CARGO_CFG_TARGET_FAMILY").as_deref() == Ok("unix") {
         println!("cargo:rustc-link-arg-bins=-Wl,--strip-all");
     }
 }

@@ -135,9 +135,9 @@ impl ser::Serializer for ValueSerializer {
     ) -> Result<Self::SerializeTupleVariant, ModelError> {
         Err(carries_data(name, variant))
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<MapSerializer, ModelError> {
+    fn serialize_map(self, len: Option<usize>) -> Result<MapSerializer, ModelError> {
         Ok(MapSerializer {
-            entries: Vec::new(),
+            entries: Vec::with_capacity(len.unwrap_or(0)),
             key: None,
             object: false,
         })
@@ -145,10 +145,10 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_struct(
         self,
         _name: &'static str,
-        _len: usize,
+        len: usize,
     ) -> Result<MapSerializer, ModelError> {
         Ok(MapSerializer {
-            entries: Vec::new(),
+            entries: Vec::with_capacity(len),
             key: None,
             object: true,
         })

@@ -60,10 +60,24 @@ pub(super) async fn serve(
             }
         });
         // Finished connections are collected as new ones come, so the set stays small.
-        while connections.try_join_next().is_some() {}
+        while let Some(ended) = connections.try_join_next() {
+            log_if_panicked(ended);
+        }
     }
     drop(incoming);
     crate::log_debug!("plugin server shutting down");
     let _ = closing_tx.send(true);
-    while connections.join_next().await.is_some() {}
+    while let Some(ended) = connections.join_next().await {
+        log_if_panicked(ended);
+    }
+}
+
+/// Logs a connection task that panicked (hyper catches none of its own; a handler's panic is
+/// an error diagnostic long before this).
+fn log_if_panicked(ended: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = ended
+        && error.is_panic()
+    {
+        crate::log_error!(%error, "a plugin connection's task panicked");
+    }
 }

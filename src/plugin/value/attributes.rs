@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use super::Value;
 
 /// The attributes of a known object: each name once, iterated in name order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Attributes {
     /// Sorted by name, no name twice.
     entries: Vec<(String, Value)>,
@@ -176,18 +176,25 @@ impl Attributes {
             .windows(2)
             .all(|pair| pair[0].0.as_str() < pair[1].0.as_str());
         if !sorted {
-            // Stable, so that of equal names the later stays after the earlier.
+            // Stable, so that of equal names the later stays after the earlier; the later's
+            // value then moves into the entry that is kept.
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut deduplicated: Vec<(String, Value)> = Vec::with_capacity(entries.len());
-            for (name, value) in entries {
-                match deduplicated.last_mut() {
-                    Some(last) if last.0 == name => last.1 = value,
-                    _ => deduplicated.push((name, value)),
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut kept.1);
                 }
-            }
-            entries = deduplicated;
+                same
+            });
         }
         Attributes { entries }
+    }
+}
+
+impl std::fmt::Debug for Attributes {
+    /// As a map: `{"name": value, ...}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -328,6 +335,15 @@ mod tests {
                 assert_eq!(compare_names(a, b), a.cmp(b), "{a:?} against {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn debug_output_reads_as_a_map() {
+        let attributes = Attributes::from([
+            ("b".to_owned(), Value::Bool(true)),
+            ("a".to_owned(), Value::Null),
+        ]);
+        assert_eq!(format!("{attributes:?}"), r#"{"a": Null, "b": Bool(true)}"#);
     }
 
     #[test]
