@@ -145,9 +145,9 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         backoff: AcceptBackoff::default(),
     };
     let incoming = spawn_accept_loop(listener, options, shutdown_rx.clone());
-    let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
+    run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
     drop(socket);
-    result
+    Ok(())
 }
 
 /// Runs the gRPC server until it shuts down gracefully, or until a second signal asks to stop
@@ -158,10 +158,10 @@ async fn run_server(
     shutdown_tx: watch::Sender<bool>,
     shutdown_rx: watch::Receiver<bool>,
     mut stop_now: watch::Receiver<bool>,
-) -> Result<(), ServeError> {
+) {
     tokio::select! {
-        () = server::run(provider, incoming, shutdown_tx, shutdown_rx) => Ok(()),
-        _ = stop_now.wait_for(|stop| *stop) => Ok(()),
+        () = server::run(provider, incoming, shutdown_tx, shutdown_rx) => {}
+        _ = stop_now.wait_for(|stop| *stop) => {}
     }
 }
 
@@ -244,9 +244,9 @@ async fn serve_debug(
         accept_options,
         shutdown_rx.clone(),
     );
-    let result = run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
+    run_server(provider, incoming, shutdown_tx, shutdown_rx, stop_now).await;
     drop(socket);
-    result
+    Ok(())
 }
 
 /// What Terraform tells the plugin through its environment.

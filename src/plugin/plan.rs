@@ -108,7 +108,6 @@ pub fn plan_replacements(block: &Block, plan: &mut ResourcePlan) {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::plugin::schema::Attribute;
     use crate::plugin::value::Type;

@@ -60,12 +60,10 @@ impl<'de, 'a> de::Deserializer<'de> for ValueDeserializer<'a> {
             Value::Object(entries) => visitor.visit_map(MapAccess {
                 entries: Entries::Object(entries.iter()),
                 pending: None,
-                object: true,
             }),
             Value::Map(entries) => visitor.visit_map(MapAccess {
                 entries: Entries::Map(entries.iter()),
                 pending: None,
-                object: false,
             }),
             Value::Dynamic(_, inner) => ValueDeserializer::new(inner).deserialize_any(visitor),
         }
@@ -147,7 +145,8 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqAccess<'a> {
 }
 
 /// A map's entries or an object's attributes, in order. One type for both, so that each
-/// model's `visit_map` is compiled once, not once per form.
+/// model's `visit_map` is compiled once, not once per form; the form also names the steps of
+/// error paths (`.name` for an attribute, `["key"]` for a map's element).
 enum Entries<'a> {
     Map(std::collections::btree_map::Iter<'a, String, Value>),
     Object(crate::plugin::value::attributes::Iter<'a>),
@@ -176,8 +175,6 @@ impl ExactSizeIterator for Entries<'_> {}
 struct MapAccess<'a> {
     entries: Entries<'a>,
     pending: Option<(&'a String, &'a Value)>,
-    /// Object attributes (`.name`) rather than map elements (`["key"]`) in error paths.
-    object: bool,
 }
 
 impl<'de, 'a> de::MapAccess<'de> for MapAccess<'a> {
@@ -203,15 +200,9 @@ impl<'de, 'a> de::MapAccess<'de> for MapAccess<'a> {
         };
         // The step is named only for an error: a model reads every attribute of its value
         // (skipping the ones it has no field for), and most reads succeed.
-        let object = self.object;
+        let object = matches!(self.entries, Entries::Object(_));
         seed.deserialize(ValueDeserializer::new(value))
-            .map_err(|e| {
-                e.under(if object {
-                    PathStep::Attribute(key.clone())
-                } else {
-                    PathStep::Key(key.clone())
-                })
-            })
+            .map_err(|e| e.under(super::entry_step(object, key)))
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -274,6 +274,15 @@ pub fn conform(value: Value, ty: &Type) -> Value {
     }
 }
 
+/// The path step to an object's attribute or to a map's entry named `key`, for an error under it.
+fn entry_step(object: bool, key: &str) -> PathStep {
+    if object {
+        PathStep::Attribute(key.to_owned())
+    } else {
+        PathStep::Key(key.to_owned())
+    }
+}
+
 /// Fits an object's entries to its type's attributes in place: both are sorted by name, so one
 /// walk over them conforms each value, notes the attributes missing (added as null) and whether
 /// an entry is not an attribute (removed). A model's value usually has exactly its type's

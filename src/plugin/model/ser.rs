@@ -213,13 +213,9 @@ impl MapSerializer {
     fn insert<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), ModelError> {
         let object = self.object;
         // The step is named only for an error.
-        let value = value.serialize(ValueSerializer).map_err(|e| {
-            e.under(if object {
-                PathStep::Attribute(key.clone())
-            } else {
-                PathStep::Key(key.clone())
-            })
-        })?;
+        let value = value
+            .serialize(ValueSerializer)
+            .map_err(|e| e.under(super::entry_step(object, &key)))?;
         self.entries.push((key, value));
         Ok(())
     }

@@ -251,3 +251,41 @@ fn an_object_gains_missing_attributes_as_null_and_loses_foreign_ones_conforming_
         ]))
     );
 }
+
+#[test]
+fn errors_in_a_map_name_the_key_and_errors_in_an_object_the_attribute() {
+    #[derive(Debug, Deserialize)]
+    struct Limits {
+        #[allow(dead_code)]
+        ports: BTreeMap<String, u16>,
+    }
+    let value = Value::object([(
+        "ports",
+        Value::Map(BTreeMap::from([("web".to_owned(), Value::from(70_000))])),
+    )]);
+    let read = from_value::<Limits>(&value)
+        .err()
+        .map(|e| e.path.to_string());
+    assert_eq!(read.as_deref(), Some(r#"ports["web"]"#));
+
+    // Writing: a value that cannot be written is named by its key in a map, by its field in
+    // a struct.
+    struct Refused;
+    impl Serialize for Refused {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("refused"))
+        }
+    }
+    let written = to_value(&BTreeMap::from([("web", Refused)]))
+        .err()
+        .map(|e| e.path.to_string());
+    assert_eq!(written.as_deref(), Some(r#"["web"]"#));
+    #[derive(Serialize)]
+    struct Holder {
+        port: Refused,
+    }
+    let written = to_value(&Holder { port: Refused })
+        .err()
+        .map(|e| e.path.to_string());
+    assert_eq!(written.as_deref(), Some("port"));
+}

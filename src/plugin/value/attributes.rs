@@ -123,11 +123,6 @@ impl Attributes {
         &mut self.entries[i].1
     }
 
-    /// Removes attribute `name`; its value, if it had one.
-    pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.position(name).ok().map(|i| self.entries.remove(i).1)
-    }
-
     /// Keeps only the attributes `keep` is true of.
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
         self.entries.retain_mut(|(name, value)| keep(name, value));
@@ -155,18 +150,6 @@ impl Attributes {
     /// The values in name order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
         self.entries.iter().map(|(_, value)| value)
-    }
-
-    /// The values in name order, changeable.
-    pub fn values_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, value)| value)
-    }
-
-    /// The values in name order, taken.
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
-        self.entries.into_iter().map(|(_, value)| value)
     }
 
     /// Builds from entries that may be in any order, a later one of a name replacing an
@@ -293,13 +276,12 @@ mod tests {
     }
 
     #[test]
-    fn remove_retain_set_and_get_mut_work_by_name() {
+    fn retain_set_and_get_mut_work_by_name() {
         let mut attributes: Attributes = ["c", "a", "b"]
             .into_iter()
             .map(|name| (name.to_owned(), Value::from(name)))
             .collect();
-        assert_eq!(attributes.remove("b"), Some(Value::from("b")));
-        assert_eq!(attributes.remove("b"), None);
+        attributes.retain(|name, _| name != "b");
         attributes.set("a", Value::Bool(true));
         attributes.set("d", Value::Bool(false));
         assert_eq!(names(&attributes), ["a", "c", "d"]);

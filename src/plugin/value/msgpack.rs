@@ -237,12 +237,20 @@ impl<'a> Reader<'a> {
 
 /// Reads a string (msgpack str, or bin as go's decoder also allows) as UTF-8.
 fn utf8<'a>(head: Head<'a>, what: &str) -> Result<&'a str, String> {
+    text(string_bytes(head, what)?, what)
+}
+
+/// The bytes of a string (msgpack str or bin), not yet checked as UTF-8.
+fn string_bytes<'a>(head: Head<'a>, what: &str) -> Result<&'a [u8], String> {
     match head {
-        Head::Str(b) | Head::Bin(b) => {
-            std::str::from_utf8(b).map_err(|e| format!("{what} is not valid UTF-8: {e}"))
-        }
+        Head::Str(b) | Head::Bin(b) => Ok(b),
         other => Err(format!("expected {what}, found {}", other.describe())),
     }
+}
+
+/// A string's bytes as UTF-8.
+fn text<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, String> {
+    std::str::from_utf8(bytes).map_err(|e| format!("{what} is not valid UTF-8: {e}"))
 }
 
 /// Reads a number from any msgpack int, float or decimal string.
@@ -352,9 +360,8 @@ fn decode_value(
                         Some((name, ty)) => (name, Some(ty)),
                         None => {
                             in_order = false;
-                            let name = std::str::from_utf8(key).map_err(|e| {
-                                path.msgpack_error(format!("a string key is not valid UTF-8: {e}"))
-                            })?;
+                            let name =
+                                text(key, "a string key").map_err(|m| path.msgpack_error(m))?;
                             (name, object.attributes.get(name))
                         }
                     };
@@ -418,12 +425,8 @@ fn read_key<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Result<&'a str, ValueErr
 
 /// Reads the bytes of a map key or object attribute name (a msgpack str or bin), unchecked.
 fn read_key_bytes<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Result<&'a [u8], ValueError> {
-    match r.head().map_err(|m| path.msgpack_error(m))? {
-        Head::Str(bytes) | Head::Bin(bytes) => Ok(bytes),
-        other => {
-            Err(path.msgpack_error(format!("expected a string key, found {}", other.describe())))
-        }
-    }
+    let head = r.head().map_err(|m| path.msgpack_error(m))?;
+    string_bytes(head, "a string key").map_err(|m| path.msgpack_error(m))
 }
 
 /// Reads `[type JSON, value]`, the form of a known-type value of type `dynamic`.
