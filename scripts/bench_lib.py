@@ -342,4 +342,3 @@ def recorded_plans(root, provider, tool, command, *, resources, runs, name):
             name=name,
         )
         yield data
-

@@ -9,7 +9,7 @@ all. `perf` comes from the distribution (`linux-perf` on Debian). It is a tool f
 a test: `docs/PERFORMANCE.md` records what it showed and what was changed.
 
     scripts/profile.py [--provider target/release/terraform-provider-todo] [--runs 3]
-    scripts/profile.py --instructions [--provider PATH]   (callgrind's exact instruction counts)
+    scripts/profile.py --instructions [--provider PATH]   (callgrind's instruction counts)
 
 The release build with its symbols kept profiles best (the same code and names as
 `make release-binary`; build.rs reads TODO_KEEP_SYMBOLS):
@@ -36,7 +36,7 @@ PHASES = [
     ("TLS: Terraform's P-521 signature", ("verify_tls13_signature",)),
     ("TLS: rest of the handshake", ("tokio_rustls::server::Accept",)),
     ("schemas", ("::schema", "value_type")),
-    ("private socket", ("PrivateDir", "private_socket")),
+    ("private socket", ("private_socket",)),
     ("ConfigureProvider", ("configure_provider",)),
     ("PlanResourceChange handler", ("handlers::plan_resource_change",)),
     ("ValidateResourceConfig handler", ("handlers::validate_resource_config",)),
