@@ -39,13 +39,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 60 KB of the 10 MB the binary may weigh (Rust promises nothing about function addresses,
     // and aws-lc compares data, never function, pointers); the functions a plan runs are
     // placed together; GCC's unwinder is linked in (docs/PERFORMANCE.md has the figures).
+    let release = std::env::var("PROFILE").as_deref() == Ok("release");
     let x86_64_linux = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu");
-    if x86_64_linux && std::env::var("PROFILE").as_deref() == Ok("release") {
+    if x86_64_linux && release {
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
         order_functions();
         link_unwinder_statically();
     }
-    if std::env::var("PROFILE").as_deref() == Ok("release") {
+    if release {
         strip_symbols();
     }
     emit_version();

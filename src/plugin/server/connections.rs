@@ -7,12 +7,13 @@
 //! layers (request time-outs, which Terraform never sends, among them); serving HTTP/2 directly
 //! leaves that work out of every call.
 
-use super::routes::Routes;
-use crate::plugin::handshake::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_stream::StreamExt as _;
+
+use super::routes::Routes;
+use crate::plugin::handshake::Incoming;
 
 /// Serves every connection `incoming` yields until `shutdown` turns true (or `incoming` ends),
 /// then closes the open connections gracefully and returns once they have closed.
